@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+)
+
+// groupCommit serialises SQLite writes through one connection and lets the
+// writes that arrive while a commit is on its way share the next commit, so
+// that durable writes are not capped by one fsync each.
+type groupCommit struct {
+	db     *sql.DB
+	reqs   chan *writeReq
+	wg     sync.WaitGroup
+	closed chan struct{}
+}
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	done chan error
+}
+
+// maxBatch bounds how many writes share a commit.
+const maxBatch = 256
+
+func newGroupCommit(db *sql.DB) *groupCommit {
+	g := &groupCommit{db: db, reqs: make(chan *writeReq, 1024), closed: make(chan struct{})}
+	g.wg.Add(1)
+	go g.loop()
+	return g
+}
+
+func (g *groupCommit) do(ctx context.Context, fn func(*sql.Tx) error) error {
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case g.reqs <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-g.closed:
+		return fmt.Errorf("database is closed")
+	}
+	// Once queued, the write runs (or is skipped if its context ended
+	// before it started); wait for the verdict so a 2xx is never given for
+	// a write that did not commit.
+	return <-r.done
+}
+
+func (g *groupCommit) close() {
+	select {
+	case <-g.closed:
+		return
+	default:
+	}
+	close(g.closed)
+	g.wg.Wait()
+}
+
+func (g *groupCommit) loop() {
+	defer g.wg.Done()
+	batch := make([]*writeReq, 0, maxBatch)
+	for {
+		select {
+		case r := <-g.reqs:
+			batch = append(batch[:0], r)
+		case <-g.closed:
+			// Finish what was queued before closing.
+			for {
+				select {
+				case r := <-g.reqs:
+					g.run([]*writeReq{r})
+				default:
+					return
+				}
+			}
+		}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-g.reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		g.run(batch)
+	}
+}
+
+func (g *groupCommit) run(batch []*writeReq) {
+	errs := make([]error, len(batch))
+	tx, err := g.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, r := range batch {
+			r.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	ok := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if len(batch) == 1 {
+			errs[i] = safeCall(r.fn, tx)
+		} else {
+			errs[i] = inSavepoint(tx, r.fn)
+		}
+		if errs[i] == nil {
+			ok++
+		}
+	}
+	if ok == 0 {
+		tx.Rollback()
+	} else if err := tx.Commit(); err != nil {
+		err = fmt.Errorf("commit: %w", err)
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+}
+
+func inSavepoint(tx *sql.Tx, fn func(*sql.Tx) error) error {
+	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := safeCall(fn, tx); err != nil {
+		if _, rerr := tx.Exec("ROLLBACK TO w"); rerr != nil {
+			return fmt.Errorf("rollback to savepoint: %w (after %w)", rerr, err)
+		}
+		tx.Exec("RELEASE w")
+		return err
+	}
+	if _, err := tx.Exec("RELEASE w"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+func safeCall(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in write: %v", p)
+		}
+	}()
+	return mapError(fn(tx))
+}

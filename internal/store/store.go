@@ -1,0 +1,240 @@
+// Package store is Waymark's one database layer: SQLite (embedded, the
+// default) and PostgreSQL behind the same methods, with embedded migrations.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// DB is an open Waymark database.
+type DB struct {
+	dialect dialect
+	url     string
+	path    string // SQLite file path
+
+	write *sql.DB // SQLite: one connection; PostgreSQL: the pool
+	read  *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool
+	pool  *pgxpool.Pool
+
+	commits *groupCommit // SQLite only
+
+	now func() time.Time
+}
+
+// Open opens the database named by url: "sqlite:PATH" (or a bare path) or a
+// "postgres://" URL. It does not migrate; call Migrate.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	db := &DB{url: rawURL, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		return db, db.openPostgres(ctx, rawURL)
+	}
+	return db, db.openSQLite(ctx, strings.TrimPrefix(rawURL, "sqlite:"))
+}
+
+func (db *DB) openSQLite(ctx context.Context, path string) error {
+	if path == "" {
+		return fmt.Errorf("open database: empty sqlite path")
+	}
+	db.dialect = sqliteDialect{}
+	db.path = path
+	// busy_timeout first so that the other pragmas wait for locks too.
+	// synchronous(FULL) in WAL mode: a commit is on disk when it returns.
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_time_format=sqlite"
+	var err error
+	if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetConnMaxLifetime(0)
+	db.write.SetConnMaxIdleTime(0)
+	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	db.read.SetMaxOpenConns(8)
+	if err := db.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.commits = newGroupCommit(db.write)
+	return nil
+}
+
+func (db *DB) openPostgres(ctx context.Context, rawURL string) error {
+	db.dialect = postgresDialect{}
+	cfg, err := pgxpool.ParseConfig(rawURL)
+	if err != nil {
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	if db.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	if err := db.pool.Ping(ctx); err != nil {
+		db.pool.Close()
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	db.write = stdlib.OpenDBFromPool(db.pool)
+	db.read = db.write
+	return nil
+}
+
+// Close waits for pending writes and closes the database.
+func (db *DB) Close() error {
+	if db.commits != nil {
+		db.commits.close()
+	}
+	var errs []error
+	if db.read != nil && db.read != db.write {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// IsPostgres reports whether the database is PostgreSQL.
+func (db *DB) IsPostgres() bool { return db.dialect.name() == "postgres" }
+
+// SQL returns the writing *sql.DB, for the job queue and benchmarks.
+func (db *DB) SQL() *sql.DB { return db.write }
+
+// Pool returns the pgx pool of a PostgreSQL database, else nil.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Path returns the file of a SQLite database, else "".
+func (db *DB) Path() string { return db.path }
+
+// SetClock replaces the clock, for tests.
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
+// Migrate applies every pending migration.
+func (db *DB) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationsFS, filepath.Join("migrations", db.dialect.name()))
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(db.dialect.goose(), db.write, sub)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Pending returns how many migrations are not applied yet.
+func (db *DB) Pending(ctx context.Context) (int, error) {
+	sub, err := fs.Sub(migrationsFS, filepath.Join("migrations", db.dialect.name()))
+	if err != nil {
+		return 0, err
+	}
+	p, err := goose.NewProvider(db.dialect.goose(), db.read, sub)
+	if err != nil {
+		return 0, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, s := range st {
+		if s.State == goose.StatePending {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Tx is a write transaction. Its methods take SQL written with ? placeholders.
+type Tx struct {
+	tx *sql.Tx
+	d  dialect
+	db *DB
+}
+
+// SQL returns the underlying transaction (for enqueuing jobs in it).
+func (tx *Tx) SQL() *sql.Tx { return tx.tx }
+
+// Exec runs a statement.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.d.rebind(query), args...)
+}
+
+// Query runs a query.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.d.rebind(query), args...)
+}
+
+// QueryRow runs a query that returns at most one row.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.d.rebind(query), args...)
+}
+
+// Write runs fn in a write transaction and commits it. On SQLite, writes
+// from concurrent callers share one commit (group commit) while each keeps
+// its own all-or-nothing: a failing fn rolls back to its own savepoint.
+// When Write returns nil the change is durable.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	if db.commits != nil {
+		return db.commits.do(ctx, func(stx *sql.Tx) error {
+			return fn(&Tx{tx: stx, d: db.dialect, db: db})
+		})
+	}
+	stx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer stx.Rollback()
+	if err := fn(&Tx{tx: stx, d: db.dialect, db: db}); err != nil {
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return mapError(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// query runs a read query on the reader pool.
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.dialect.rebind(query), args...)
+}
+
+// queryRow runs a read query that returns at most one row.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.dialect.rebind(query), args...)
+}
+
+// RedactURL hides the password of a database URL, for logs.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
