@@ -1,5 +1,7 @@
 package waymark
 
+import "context"
+
 // Role is what an internal user or API token may do. Roles are ordered:
 // each one may do everything the roles below it may.
 type Role string
@@ -53,3 +55,16 @@ type Principal struct {
 
 // Can reports whether the principal's role reaches min.
 func (p Principal) Can(min Role) bool { return p.Role.AtLeast(min) }
+
+type principalKey struct{}
+
+// WithPrincipal returns a context that carries who makes the request.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns who makes the request, if known.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}

@@ -1,0 +1,33 @@
+# Waymark. `make run` starts it with demo data; `make test` runs every test.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.Version=$(VERSION)
+ASSETS  := internal/web/static/dist/.built
+
+.PHONY: all build run test bench assets clean
+
+all: build
+
+# Front-end packages come from npm and are bundled by esbuild into
+# internal/web/static/dist, which the binary embeds.
+assets: $(ASSETS)
+
+$(ASSETS): web/package.json web/package-lock.json $(wildcard web/src/*)
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	touch $@
+
+build: assets
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/waymark ./cmd/waymark
+
+run: build
+	./bin/waymark serve --demo --db sqlite:waymark.db
+
+test: assets
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+bench: assets
+	$(GO) test -run '^$$' -bench . -benchtime 3s -count 3 ./... | tee bench.out
+
+clean:
+	rm -rf bin internal/web/static/dist web/node_modules

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/waymark/waymark/internal/demo"
+	"github.com/waymark/waymark/internal/httpapi"
+	"github.com/waymark/waymark/internal/jobs"
+	"github.com/waymark/waymark/internal/store"
+	"github.com/waymark/waymark/internal/web"
+)
+
+// serveConfig is what `waymark serve` reads from flags and the environment.
+type serveConfig struct {
+	Addr     string
+	DB       string
+	BaseURL  string
+	SMTP     string
+	Demo     bool
+	LogLevel string
+}
+
+func (c *serveConfig) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr %q: %w", c.Addr, err)
+	}
+	if c.BaseURL == "" {
+		host := c.Addr
+		if strings.HasPrefix(host, ":") {
+			host = "127.0.0.1" + host
+		}
+		c.BaseURL = "http://" + host
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--base-url %q must be an http(s) URL", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.SMTP != "" {
+		if u, err := url.Parse(c.SMTP); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") {
+			return fmt.Errorf("--smtp %q must be an smtp:// or smtps:// URL", c.SMTP)
+		}
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, e env, args []string) error {
+	fs := flags(e, "serve")
+	var c serveConfig
+	fs.StringVar(&c.Addr, "addr", envOr("ADDR", "127.0.0.1:8080"), "address to listen on (WAYMARK_ADDR)")
+	fs.StringVar(&c.DB, "db", envOr("DB", "sqlite:waymark.db"), "database: sqlite:PATH or a postgres:// URL (WAYMARK_DB)")
+	fs.StringVar(&c.BaseURL, "base-url", envOr("BASE_URL", ""), "public URL of this server, for links in email (WAYMARK_BASE_URL; default http://ADDR)")
+	fs.StringVar(&c.SMTP, "smtp", envOr("SMTP", ""), "SMTP server URL, smtp://user:pass@host:587; without it email goes to the outbox (WAYMARK_SMTP)")
+	fs.BoolVar(&c.Demo, "demo", envOr("DEMO", "") == "true" || envOr("DEMO", "") == "1", "load the demo workspace into an empty database (WAYMARK_DEMO)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error (WAYMARK_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := newLogger(e.stderr, level)
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, log, ln, c, nil)
+}
+
+// serve runs Waymark on ln until ctx ends, then shuts down gracefully:
+// requests in flight finish, jobs stop, the database closes. ready, if not
+// nil, is called once the server accepts requests.
+func serve(ctx context.Context, log *slog.Logger, ln net.Listener, c serveConfig, ready func()) error {
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := migrateAll(ctx, db); err != nil {
+		return err
+	}
+	if c.Demo {
+		loaded, err := demo.LoadIfEmpty(ctx, db, log)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if loaded {
+			log.Info("demo workspace loaded", "login", demo.AdminEmail, "password", demo.Password)
+		}
+	}
+
+	queue, err := jobs.New(db, log)
+	if err != nil {
+		return err
+	}
+	if err := queue.Start(ctx); err != nil {
+		return err
+	}
+
+	metrics := httpapi.NewMetrics()
+	queue.RegisterMetrics(metrics.Registry)
+	api := httpapi.New(db, log)
+	ui := web.New(db, log, web.Config{BaseURL: c.BaseURL})
+
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", api)
+	mux.HandleFunc("GET /healthz", httpapi.Healthz)
+	mux.HandleFunc("GET /readyz", httpapi.Readyz(db, log))
+	mux.Handle("GET /metrics", metrics.Handler())
+	ui.Register(mux)
+
+	srv := &http.Server{
+		Handler:           httpapi.Observe(mux, log, metrics),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("waymark is listening", "url", c.BaseURL, "addr", ln.Addr().String(), "db", store.RedactURL(c.DB))
+	if ready != nil {
+		ready()
+	}
+
+	select {
+	case err := <-errc:
+		queue.Stop(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if qerr := queue.Stop(sctx); qerr != nil {
+		log.Warn("stop jobs", "err", qerr)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// migrateAll applies Waymark's migrations and the job queue's.
+func migrateAll(ctx context.Context, db *store.DB) error {
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	return jobs.Migrate(ctx, db)
+}

@@ -1,0 +1,18 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+func runDemo(ctx context.Context, e env, args []string) error {
+	return errors.New("not built yet")
+}
+
+func runImport(ctx context.Context, e env, args []string) error {
+	return errors.New("not built yet")
+}
+
+func runBackup(ctx context.Context, e env, args []string) error {
+	return errors.New("not built yet")
+}

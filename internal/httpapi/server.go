@@ -1,0 +1,217 @@
+// Package httpapi is Waymark's JSON API under /api/v1: routing, auth,
+// problem+json errors, pagination, idempotency and the OpenAPI document.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/store"
+)
+
+// MaxBody is the largest JSON body the API reads.
+const MaxBody = 1 << 20
+
+// Server serves the JSON API.
+type Server struct {
+	db     *store.DB
+	log    *slog.Logger
+	routes []Route
+	mux    *http.ServeMux
+}
+
+// Route is one endpoint and the least role that may call it.
+type Route struct {
+	Method, Path string
+	Role         waymark.Role
+	MaxBody      int64
+}
+
+// handlerFunc is an API handler; a returned error becomes problem+json.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principal) error
+
+// New returns the API server.
+func New(db *store.DB, log *slog.Logger) *Server {
+	s := &Server{db: db, log: log, mux: http.NewServeMux()}
+	s.registerRoutes()
+	return s
+}
+
+// Routes lists every authenticated endpoint with its least role.
+func (s *Server) Routes() []Route { return s.routes }
+
+// ServeHTTP serves /api/v1.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// handle registers an authenticated endpoint for callers whose role is at
+// least min.
+func (s *Server) handle(pattern string, min waymark.Role, fn handlerFunc) {
+	s.handleBody(pattern, min, MaxBody, fn)
+}
+
+// handleBody is handle with another body size limit.
+func (s *Server) handleBody(pattern string, min waymark.Role, maxBody int64, fn handlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routes = append(s.routes, Route{Method: method, Path: path, Role: min, MaxBody: maxBody})
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		p, err := s.authenticate(r)
+		if err != nil {
+			WriteError(w, r, s.log, err)
+			return
+		}
+		if !p.Can(min) {
+			WriteError(w, r, s.log, waymark.Errorf(waymark.EFORBIDDEN, "Your role (%s) may not do this; it needs %s or above.", p.Role, min))
+			return
+		}
+		r = r.WithContext(waymark.WithPrincipal(r.Context(), p))
+		if method == http.MethodPost && r.Header.Get("Idempotency-Key") != "" {
+			s.idempotent(w, r, p, fn)
+			return
+		}
+		if err := fn(w, r, p); err != nil {
+			WriteError(w, r, s.log, err)
+		}
+	})
+}
+
+// handlePublic registers an endpoint that needs no login.
+func (s *Server) handlePublic(pattern string, h http.HandlerFunc) { s.mux.HandleFunc(pattern, h) }
+
+func (s *Server) authenticate(r *http.Request) (waymark.Principal, error) {
+	auth := r.Header.Get("Authorization")
+	secret, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || secret == "" {
+		return waymark.Principal{}, waymark.Errorf(waymark.EUNAUTHORIZED, "Send an API token as Authorization: Bearer <token>.")
+	}
+	return s.db.TokenPrincipal(r.Context(), strings.TrimSpace(secret))
+}
+
+// idempotent runs fn once per Idempotency-Key and caller; a repeat gets the
+// first answer again.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p waymark.Principal, fn handlerFunc) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 200 {
+		WriteError(w, r, s.log, waymark.Invalid("Idempotency-Key", "must be at most 200 characters"))
+		return
+	}
+	who := "token:" + strconv.FormatInt(p.TokenID, 10)
+	prev, err := s.db.IdempotentResult(r.Context(), who, key)
+	if err != nil {
+		WriteError(w, r, s.log, err)
+		return
+	}
+	if prev != nil {
+		if prev.Method != r.Method || prev.Path != r.URL.Path {
+			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "This Idempotency-Key was used for another request."))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.WriteHeader(prev.Status)
+		w.Write(prev.Body)
+		return
+	}
+	rec := &recorder{ResponseWriter: w}
+	if err := fn(rec, r, p); err != nil {
+		WriteError(w, r, s.log, err)
+		return
+	}
+	if rec.status >= 200 && rec.status < 300 {
+		if err := s.db.SaveIdempotentResult(context.WithoutCancel(r.Context()), who, key, store.IdempotentResponse{
+			Method: r.Method, Path: r.URL.Path, Status: rec.status, Body: rec.body.Bytes(),
+		}); err != nil {
+			s.log.Error("save idempotent result", "err", err)
+		}
+	}
+}
+
+// recorder passes a response through and keeps a copy.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// List is the shape of every list answer.
+type List[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// page reads ?limit= and ?cursor=.
+func page(r *http.Request) (waymark.Page, error) {
+	var p waymark.Page
+	var probs waymark.Problems
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			probs.Add("limit", "must be a whole number from 1 to 500")
+		}
+		p.Limit = n
+	} else {
+		p.Limit = 50
+	}
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		b, err := base64.RawURLEncoding.DecodeString(c)
+		id, err2 := strconv.ParseInt(string(b), 10, 64)
+		if err != nil || err2 != nil || id < 0 {
+			probs.Add("cursor", "is not a cursor this API gave")
+		}
+		p.After = id
+	}
+	return p, probs.Err()
+}
+
+// list answers with a page of items; idOf gives each item's id for the cursor.
+func list[T any](w http.ResponseWriter, items []T, p waymark.Page, idOf func(T) int64) error {
+	out := List[T]{Items: items}
+	if out.Items == nil {
+		out.Items = []T{}
+	}
+	if len(items) == p.Limit && len(items) > 0 {
+		out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(idOf(items[len(items)-1]), 10)))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// pathID reads a numeric {name} path value.
+func pathID(r *http.Request, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, waymark.Errorf(waymark.ENOTFOUND, "%s not found.", what)
+	}
+	return id, nil
+}
+
+// queryID reads an optional numeric query parameter.
+func queryID(r *http.Request, name string) (int64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, waymark.Invalid(name, "must be an id")
+	}
+	return id, nil
+}
