@@ -25,6 +25,7 @@ const (
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Line    int    `json:"line,omitempty"` // the line of an imported file, when the error is in one
 }
 
 // Error is Waymark's domain error: a code, a message fit for users and,
