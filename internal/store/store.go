@@ -238,3 +238,19 @@ func RedactURL(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// JobsSQL returns the *sql.DB the job queue should use: on PostgreSQL the
+// shared pool; on SQLite a pool of its own with one connection, as the
+// queue's SQLite driver asks, so that it never waits on the group-commit
+// writer's connection. The caller closes a SQLite one.
+func (db *DB) JobsSQL() (*sql.DB, error) {
+	if db.IsPostgres() {
+		return db.write, nil
+	}
+	j, err := sql.Open("sqlite", "file:"+db.path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	j.SetMaxOpenConns(1)
+	return j, nil
+}
