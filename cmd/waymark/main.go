@@ -55,7 +55,7 @@ func init() {
 		"user create":  {"Create an internal user.", runUserCreate},
 		"token create": {"Create an API token and print it, alone, on stdout.", runTokenCreate},
 		"import":       {"Import accounts or contacts from a CSV file: import accounts|contacts FILE.csv.", runImport},
-		"backup":       {"Write a consistent copy of a live SQLite database to FILE.", runBackup},
+		"backup":       {"Write a consistent copy of a live SQLite database to FILE: backup FILE (PostgreSQL: use pg_dump).", runBackup},
 		"version":      {"Print the version.", runVersion},
 	}
 }
