@@ -2,9 +2,72 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/waymark/waymark/internal/demo"
+	"github.com/waymark/waymark/internal/store"
 )
 
+// demoHelp says what `waymark demo` makes, for --help.
+const demoHelp = `The demo workspace is a European corporate bank and its business clients:
+the bank's teams (Sales, Credit Risk, Legal, Payments Operations, Treasury
+Services), users of every role, the clients' stakeholder personas (CEO, CFO,
+treasurer, procurement, legal, payments officers and other users), 40 client
+accounts and about 200 contacts. It is the same every time; dates are
+relative to today. docs/demo.md says who is who.
+
+The database is migrated first. The command refuses a database that already
+holds users, teams, personas or accounts.`
+
 func runDemo(ctx context.Context, e env, args []string) error {
-	return errors.New("not built yet")
+	fs := flags(e, "demo")
+	dbURL := dbFlag(fs)
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintf(e.stderr, "\n%s\n", demoHelp)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("demo takes no arguments, got %q", fs.Arg(0))
+	}
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	empty, err := db.IsEmpty(ctx)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return fmt.Errorf("the database %s is not empty: it has users, teams, personas or accounts. waymark demo only fills an empty database; name a new one with --db, e.g. --db sqlite:demo.db", store.RedactURL(*dbURL))
+	}
+	log := newLogger(e.stderr, slog.LevelWarn)
+	if err := demo.Load(ctx, db, log); err != nil {
+		return err
+	}
+	arg := store.RedactURL(*dbURL)
+	if strings.ContainsAny(arg, "&?;*[ ") { // quoted so that it can be pasted into a shell
+		arg = "'" + arg + "'"
+	}
+	serve := "waymark serve --db " + arg
+	if *dbURL == "sqlite:waymark.db" {
+		serve += "   (or: make run)"
+	}
+	fmt.Fprintf(e.stdout, `Demo workspace loaded into %s.
+
+Start the server:  %s
+Open:              http://127.0.0.1:8080
+Log in as:         %s
+Password:          %s
+
+Every demo user has this password; docs/demo.md says who is who.
+`, store.RedactURL(*dbURL), serve, demo.AdminEmail, demo.Password)
+	return nil
 }

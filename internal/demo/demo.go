@@ -1,21 +1,138 @@
-// Package demo fills a database with a realistic demo workspace.
+// Package demo fills a database with a realistic demo workspace: a European
+// corporate bank (the supplier, with its departments and staff) and its 40
+// business clients with their stakeholders, as in the source articles.
+// docs/demo.md describes who is who.
 package demo
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"time"
 
+	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/store"
 )
 
-// The demo admin's login.
+// The demo admin's login. Every demo user has the same password.
 const (
 	AdminEmail = "admin@waymark.example"
 	Password   = "waymark-demo"
 )
 
-// LoadIfEmpty loads the demo workspace when the database has no accounts
-// and no users, and reports whether it did.
+// workspace is what the demo has stored so far, by the names the demo
+// data uses. Later parts of the demo (journeys, cases, surveys …) take it
+// to refer to the teams, users, personas and accounts.
+type workspace struct {
+	teams    map[string]*waymark.Team    // by name
+	users    map[string]*waymark.User    // by email
+	personas map[string]*waymark.Persona // by name
+	accounts []*waymark.Account
+	contacts map[int64][]*waymark.Contact // by account id
+}
+
+// Load fills the database with the demo workspace, in one transaction:
+// all of it is stored, or nothing. It expects an empty workspace (see
+// LoadIfEmpty); names already in use make it fail with a conflict.
+func Load(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	start := time.Now()
+	p := makePlan(start.UTC())
+	// One bcrypt hash for every demo user: hashing is slow on purpose.
+	hash, err := store.HashPassword(Password)
+	if err != nil {
+		return fmt.Errorf("demo: hash password: %w", err)
+	}
+	var w *workspace
+	err = db.Seed(ctx, func(s *store.Seeder) error {
+		var err error
+		w, err = loadFoundation(ctx, s, p, hash)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, cs := range w.contacts {
+		n += len(cs)
+	}
+	log.Debug("demo workspace stored", "teams", len(w.teams), "users", len(w.users), "personas", len(w.personas),
+		"accounts", len(w.accounts), "contacts", n, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// LoadIfEmpty loads the demo workspace when the database is empty (no
+// users, teams, personas or accounts) and reports whether it did.
 func LoadIfEmpty(ctx context.Context, db *store.DB, log *slog.Logger) (bool, error) {
-	return false, nil
+	empty, err := db.IsEmpty(ctx)
+	if err != nil || !empty {
+		return false, err
+	}
+	if err := Load(ctx, db, log); err != nil {
+		// Another instance on the same database may have loaded it first:
+		// then its names clash with ours, and the workspace is no longer
+		// empty. That is not a reason to fail.
+		if waymark.ErrorCode(err) == waymark.ECONFLICT {
+			if empty, cerr := db.IsEmpty(ctx); cerr == nil && !empty {
+				log.Info("demo workspace already loaded by another instance")
+				return false, nil
+			}
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// loadFoundation stores the bank's teams, users and personas, then the
+// planned accounts and contacts.
+func loadFoundation(ctx context.Context, s *store.Seeder, p *plan, passwordHash string) (*workspace, error) {
+	w := &workspace{
+		teams:    map[string]*waymark.Team{},
+		users:    map[string]*waymark.User{},
+		personas: map[string]*waymark.Persona{},
+		contacts: map[int64][]*waymark.Contact{},
+	}
+	for _, name := range teams {
+		t := &waymark.Team{Name: name}
+		if err := s.CreateTeam(ctx, t); err != nil {
+			return nil, fmt.Errorf("demo: team %s: %w", name, err)
+		}
+		w.teams[name] = t
+	}
+	for _, du := range users {
+		u := &waymark.User{Name: du.Name, Email: du.Email, Role: du.Role, TeamIDs: []int64{}}
+		for _, tn := range du.Teams {
+			u.TeamIDs = append(u.TeamIDs, w.teams[tn].ID)
+		}
+		if err := s.CreateUser(ctx, u, passwordHash); err != nil {
+			return nil, fmt.Errorf("demo: user %s: %w", du.Email, err)
+		}
+		w.users[u.Email] = u
+	}
+	for _, dp := range personas {
+		ps := dp.Persona // a copy: the table stays as it is
+		if err := s.CreatePersona(ctx, &ps); err != nil {
+			return nil, fmt.Errorf("demo: persona %s: %w", dp.Name, err)
+		}
+		w.personas[ps.Name] = &ps
+	}
+	for _, pa := range p.accounts {
+		a := pa.account
+		owner := w.users[pa.owner].ID
+		a.OwnerID = &owner
+		if err := s.CreateAccount(ctx, &a); err != nil {
+			return nil, fmt.Errorf("demo: account %s: %w", a.Name, err)
+		}
+		w.accounts = append(w.accounts, &a)
+		for _, pc := range pa.contacts {
+			c := pc.contact
+			c.AccountID = a.ID
+			persona := w.personas[pc.persona].ID
+			c.PersonaID = &persona
+			if err := s.CreateContact(ctx, &c); err != nil {
+				return nil, fmt.Errorf("demo: contact %s of %s: %w", c.Email, a.Name, err)
+			}
+			w.contacts[a.ID] = append(w.contacts[a.ID], &c)
+		}
+	}
+	return w, nil
 }
