@@ -32,10 +32,11 @@ const (
 	EventComplete = "complete"
 	EventCancel   = "cancel"
 	EventBreach   = "sla_breached"
+	EventAccept   = "accept" // the team in charge picks the active step up
 )
 
 // CaseEventTypes are the moves a client of the API may make.
-var CaseEventTypes = []string{EventAdvance, EventRework, EventBlock, EventUnblock, EventComplete, EventCancel}
+var CaseEventTypes = []string{EventAdvance, EventRework, EventBlock, EventUnblock, EventComplete, EventCancel, EventAccept}
 
 // Cell roles.
 var CellRoles = []string{"coordinator", "relationship_manager", "member"}
@@ -74,6 +75,7 @@ type Step struct {
 	Status      string     `json:"status"`
 	TargetDays  int        `json:"target_days"`
 	StartedAt   *time.Time `json:"started_at"`
+	AcceptedAt  *time.Time `json:"accepted_at"` // when the team in charge picked it up
 	CompletedAt *time.Time `json:"completed_at"`
 	DueAt       *time.Time `json:"due_at"`
 	OnTime      *bool      `json:"on_time"`
@@ -149,7 +151,7 @@ func StartCase(j *Journey, c *Case, at time.Time, loc *time.Location) {
 func (s *Step) start(at time.Time, loc *time.Location) {
 	due := AddBusinessDays(at, float64(s.TargetDays), loc)
 	s.Status, s.StartedAt, s.DueAt = StepActive, &at, &due
-	s.CompletedAt, s.OnTime, s.BreachedAt = nil, nil, nil
+	s.AcceptedAt, s.CompletedAt, s.OnTime, s.BreachedAt = nil, nil, nil, nil
 }
 
 func (s *Step) finish(at time.Time) {
@@ -159,7 +161,7 @@ func (s *Step) finish(at time.Time) {
 
 func (s *Step) reset() {
 	s.Status = StepPending
-	s.StartedAt, s.CompletedAt, s.DueAt, s.OnTime, s.BreachedAt = nil, nil, nil, nil, nil
+	s.StartedAt, s.AcceptedAt, s.CompletedAt, s.DueAt, s.OnTime, s.BreachedAt = nil, nil, nil, nil, nil, nil
 }
 
 // Validate checks a new case's own fields.
@@ -263,6 +265,12 @@ func (c *Case) Apply(ev *CaseEvent, now time.Time, loc *time.Location) error {
 		c.Steps[back].start(at, loc)
 		c.CurrentStage = ev.ToStage
 		c.ReworkCount++
+	case EventAccept:
+		if c.Steps[cur].AcceptedAt != nil {
+			return Errorf(ECONFLICT, "The step %q was already picked up.", ev.FromStage)
+		}
+		c.Steps[cur].AcceptedAt = &at
+		ev.ToStage = ev.FromStage
 	case EventBlock:
 		c.Status, c.BlockedAt, c.BlockReason = CaseBlocked, &at, ev.Reason
 		ev.ToStage = ev.FromStage

@@ -14,6 +14,8 @@ import (
 	"github.com/waymark/waymark/internal/demo"
 	"github.com/waymark/waymark/internal/httpapi"
 	"github.com/waymark/waymark/internal/jobs"
+	"github.com/waymark/waymark/internal/journey"
+	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
 	"github.com/waymark/waymark/internal/web"
 )
@@ -26,6 +28,9 @@ type serveConfig struct {
 	SMTP     string
 	Demo     bool
 	LogLevel string
+	TimeZone string
+
+	loc *time.Location
 }
 
 func (c *serveConfig) validate() error {
@@ -44,6 +49,12 @@ func (c *serveConfig) validate() error {
 		return fmt.Errorf("--base-url %q must be an http(s) URL", c.BaseURL)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.TimeZone == "" {
+		c.TimeZone = "UTC"
+	}
+	if c.loc, err = time.LoadLocation(c.TimeZone); err != nil {
+		return fmt.Errorf("--timezone %q: %w", c.TimeZone, err)
+	}
 	if c.SMTP != "" {
 		if u, err := url.Parse(c.SMTP); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") {
 			return fmt.Errorf("--smtp %q must be an smtp:// or smtps:// URL", c.SMTP)
@@ -60,6 +71,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&c.BaseURL, "base-url", envOr("BASE_URL", ""), "public URL of this server, for links in email (WAYMARK_BASE_URL; default http://ADDR)")
 	fs.StringVar(&c.SMTP, "smtp", envOr("SMTP", ""), "SMTP server URL, smtp://user:pass@host:587; without it email goes to the outbox (WAYMARK_SMTP)")
 	fs.BoolVar(&c.Demo, "demo", envOr("DEMO", "") == "true" || envOr("DEMO", "") == "1", "load the demo workspace into an empty database (WAYMARK_DEMO)")
+	fs.StringVar(&c.TimeZone, "timezone", envOr("TIMEZONE", "UTC"), "the workspace time zone business days are counted in, e.g. Europe/Paris (WAYMARK_TIMEZONE)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error (WAYMARK_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -102,17 +114,21 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, c serveConfig
 		}
 	}
 
-	queue, err := jobs.New(db, log)
+	broker := live.New(db, log)
+	broker.Start(ctx)
+	journeys := journey.New(db, log, c.loc, broker)
+	queue, err := jobs.New(db, log, journeys.JobOptions())
 	if err != nil {
 		return err
 	}
+	journeys.SetQueue(queue)
 	if err := queue.Start(ctx); err != nil {
 		return err
 	}
 
 	metrics := httpapi.NewMetrics()
 	queue.RegisterMetrics(metrics.Registry)
-	api := httpapi.New(db, log)
+	api := httpapi.New(db, log, httpapi.WithJourneys(journeys, broker), httpapi.WithBaseURL(c.BaseURL))
 	ui := web.New(db, log, web.Config{BaseURL: c.BaseURL})
 
 	mux := http.NewServeMux()

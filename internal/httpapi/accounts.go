@@ -44,7 +44,7 @@ func (s *Server) resolveAccountField(r *http.Request, field string, ref accountR
 
 // accountFromPath resolves {id}, which may be "ext:<external_id>".
 func (s *Server) accountFromPath(r *http.Request) (int64, error) {
-	return s.db.ResolveAccount(r.Context(), r.PathValue("id"))
+	return s.db.AccountRef(r.Context(), r.PathValue("id"))
 }
 
 type accountBody struct {

@@ -43,6 +43,27 @@ func (s *Server) registerRoutes() {
 	s.handle("PATCH /api/v1/contacts/{id}", member, s.updateContact)
 	s.handle("DELETE /api/v1/contacts/{id}", member, s.deleteContact)
 
+	s.handleBody("POST /api/v1/imports/{kind}", manager, MaxImportBody, s.importCSV)
+
+	s.handle("GET /api/v1/journeys", viewer, s.listJourneys)
+	s.handle("POST /api/v1/journeys", manager, s.createJourney)
+	s.handle("GET /api/v1/journeys/{id}", viewer, s.getJourney)
+	s.handle("PUT /api/v1/journeys/{id}", manager, s.replaceJourney)
+	s.handle("DELETE /api/v1/journeys/{id}", manager, s.deleteJourney)
+	s.handle("GET /api/v1/journeys/{id}/versions/{n}", viewer, s.getJourneyVersion)
+	s.handle("GET /api/v1/journeys/{id}/analytics", viewer, s.journeyAnalytics)
+
+	s.handle("GET /api/v1/cases", viewer, s.listCases)
+	s.handle("POST /api/v1/cases", member, s.createCase)
+	s.handle("GET /api/v1/cases/{id}", viewer, s.getCase)
+	s.handle("POST /api/v1/cases/{id}/events", member, s.moveCase)
+	s.handle("PUT /api/v1/cases/{id}/cell", member, s.setCell)
+	s.handle("POST /api/v1/contacts/{id}/portal-link", member, s.createPortalLink)
+
+	s.handle("GET /api/v1/stream", viewer, s.stream)
+
+	s.handlePublic("GET /api/v1/openapi.json", s.serveOpenAPI())
+
 	// Anything else under /api/v1 is a problem+json 404, not an HTML page.
 	s.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, s.log, waymark.Errorf(waymark.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))

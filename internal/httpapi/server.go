@@ -10,8 +10,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/journey"
+	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
 )
 
@@ -20,11 +23,27 @@ const MaxBody = 1 << 20
 
 // Server serves the JSON API.
 type Server struct {
-	db     *store.DB
-	log    *slog.Logger
-	routes []Route
-	mux    *http.ServeMux
+	db       *store.DB
+	log      *slog.Logger
+	journeys *journey.Service
+	broker   *live.Broker
+	baseURL  string
+	routes   []Route
+	mux      *http.ServeMux
 }
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithJourneys gives the server the journey service and the live broker
+// that `waymark serve` runs (with the job queue and the workspace time
+// zone). Without it the server makes its own, with no SLA jobs, in UTC.
+func WithJourneys(svc *journey.Service, broker *live.Broker) Option {
+	return func(s *Server) { s.journeys, s.broker = svc, broker }
+}
+
+// WithBaseURL sets the public URL that links (portal links) start with.
+func WithBaseURL(u string) Option { return func(s *Server) { s.baseURL = u } }
 
 // Route is one endpoint and the least role that may call it.
 type Route struct {
@@ -37,8 +56,15 @@ type Route struct {
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principal) error
 
 // New returns the API server.
-func New(db *store.DB, log *slog.Logger) *Server {
-	s := &Server{db: db, log: log, mux: http.NewServeMux()}
+func New(db *store.DB, log *slog.Logger, opts ...Option) *Server {
+	s := &Server{db: db, log: log, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.journeys == nil {
+		s.broker = live.New(db, log)
+		s.journeys = journey.New(db, log, time.UTC, s.broker)
+	}
 	s.registerRoutes()
 	return s
 }
@@ -86,8 +112,8 @@ func (s *Server) handlePublic(pattern string, h http.HandlerFunc) { s.mux.Handle
 
 func (s *Server) authenticate(r *http.Request) (waymark.Principal, error) {
 	auth := r.Header.Get("Authorization")
-	secret, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || secret == "" {
+	scheme, secret, _ := strings.Cut(auth, " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" { // the scheme is case-insensitive (RFC 9110)
 		return waymark.Principal{}, waymark.Errorf(waymark.EUNAUTHORIZED, "Send an API token as Authorization: Bearer <token>.")
 	}
 	return s.db.TokenPrincipal(r.Context(), strings.TrimSpace(secret))
@@ -102,33 +128,51 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p waymark.Pr
 		return
 	}
 	who := "token:" + strconv.FormatInt(p.TokenID, 10)
-	prev, err := s.db.IdempotentResult(r.Context(), who, key)
+	prev, err := s.db.ReserveIdempotencyKey(r.Context(), who, key, r.Method, r.URL.Path)
 	if err != nil {
 		WriteError(w, r, s.log, err)
 		return
 	}
 	if prev != nil {
-		if prev.Method != r.Method || prev.Path != r.URL.Path {
+		switch {
+		case prev.Method != r.Method || prev.Path != r.URL.Path:
 			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "This Idempotency-Key was used for another request."))
-			return
+		case prev.Status == 0:
+			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "A request with this Idempotency-Key is still running; retry in a moment."))
+		case len(prev.Body) == 0 && prev.Status != http.StatusNoContent:
+			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "This request was already made; its answer held a secret, which is shown only once."))
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(prev.Status)
+			w.Write(prev.Body)
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.WriteHeader(prev.Status)
-		w.Write(prev.Body)
 		return
 	}
+	ctx := context.WithoutCancel(r.Context())
+	saved := false
+	defer func() {
+		if !saved {
+			if err := s.db.ReleaseIdempotencyKey(ctx, who, key); err != nil {
+				s.log.Error("release idempotency key", "err", err)
+			}
+		}
+	}()
 	rec := &recorder{ResponseWriter: w}
 	if err := fn(rec, r, p); err != nil {
 		WriteError(w, r, s.log, err)
 		return
 	}
 	if rec.status >= 200 && rec.status < 300 {
-		if err := s.db.SaveIdempotentResult(context.WithoutCancel(r.Context()), who, key, store.IdempotentResponse{
-			Method: r.Method, Path: r.URL.Path, Status: rec.status, Body: rec.body.Bytes(),
-		}); err != nil {
-			s.log.Error("save idempotent result", "err", err)
+		res := store.IdempotentResponse{Method: r.Method, Path: r.URL.Path, Status: rec.status, Body: rec.body.Bytes()}
+		if rec.Header().Get("Cache-Control") == "no-store" {
+			res.Body = nil // a secret (a new token) is shown once, never stored
 		}
+		if err := s.db.SaveIdempotentResult(ctx, who, key, res); err != nil {
+			s.log.Error("save idempotent result", "err", err)
+			return
+		}
+		saved = true
 	}
 }
 

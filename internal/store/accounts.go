@@ -33,14 +33,26 @@ func scanAccount(s scanner) (*waymark.Account, error) {
 }
 
 // ResolveAccount turns an account reference, an id or "ext:<external_id>",
-// into an id.
+// into the id of an existing account.
 func (db *DB) ResolveAccount(ctx context.Context, ref string) (int64, error) {
+	return db.resolveAccount(ctx, ref, true)
+}
+
+// AccountRef turns an account reference into an id without checking that a
+// numeric id exists, for callers whose next query says not found anyway.
+func (db *DB) AccountRef(ctx context.Context, ref string) (int64, error) {
+	return db.resolveAccount(ctx, ref, false)
+}
+
+func (db *DB) resolveAccount(ctx context.Context, ref string, mustExist bool) (int64, error) {
 	var id int64
 	var err error
 	if ext, ok := waymark.ExternalRef(ref); ok {
 		err = db.queryRow(ctx, `SELECT id FROM accounts WHERE external_id = ?`, ext).Scan(&id)
 	} else if id, err = strconv.ParseInt(ref, 10, 64); err != nil || id <= 0 {
 		return 0, waymark.Errorf(waymark.ENOTFOUND, "Account not found.")
+	} else if !mustExist {
+		return id, nil
 	} else {
 		err = db.queryRow(ctx, `SELECT id FROM accounts WHERE id = ?`, id).Scan(&id)
 	}

@@ -12,6 +12,7 @@ type dialect interface {
 	name() string
 	goose() goose.Dialect
 	rebind(query string) string
+	forUpdate() string // a row lock, where the database has one
 }
 
 type sqliteDialect struct{}
@@ -20,10 +21,14 @@ func (sqliteDialect) name() string           { return "sqlite" }
 func (sqliteDialect) goose() goose.Dialect   { return goose.DialectSQLite3 }
 func (sqliteDialect) rebind(q string) string { return q }
 
+// SQLite has one writer at a time: a write transaction already locks.
+func (sqliteDialect) forUpdate() string { return "" }
+
 type postgresDialect struct{}
 
 func (postgresDialect) name() string         { return "postgres" }
 func (postgresDialect) goose() goose.Dialect { return goose.DialectPostgres }
+func (postgresDialect) forUpdate() string    { return " FOR UPDATE" }
 
 // rebind turns ? placeholders into $1, $2 … (no ? appears in our SQL otherwise).
 func (postgresDialect) rebind(q string) string {

@@ -321,24 +321,58 @@ type IdempotentResponse struct {
 	Body         []byte
 }
 
-// IdempotentResult returns the stored answer for a key, or nil.
-func (db *DB) IdempotentResult(ctx context.Context, principal, key string) (*IdempotentResponse, error) {
-	var r IdempotentResponse
-	err := db.queryRow(ctx, `SELECT method, path, status, body FROM idempotency_keys WHERE principal = ? AND key = ?`, principal, key).Scan(&r.Method, &r.Path, &r.Status, &r.Body)
-	if err == sql.ErrNoRows {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &r, nil
+// staleReservation is how long a key stays reserved by a request that
+// never finished (its server died); then a retry may take the key over.
+const staleReservation = 5 * time.Minute
+
+// ReserveIdempotencyKey claims a key for a request about to run, so that
+// two requests with one key never both run. It returns nil when the caller
+// now holds the key and must SaveIdempotentResult or ReleaseIdempotencyKey;
+// otherwise the earlier request, whose Status is 0 while it still runs.
+func (db *DB) ReserveIdempotencyKey(ctx context.Context, principal, key, method, path string) (*IdempotentResponse, error) {
+	var prev *IdempotentResponse
+	err := db.Write(ctx, func(tx *Tx) error {
+		now := db.now()
+		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, method, path, status, body, created_at) VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING`,
+			principal, key, method, path, []byte{}, now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
+		var r IdempotentResponse
+		var created time.Time
+		if err := tx.QueryRow(ctx, `SELECT method, path, status, body, created_at FROM idempotency_keys WHERE principal = ? AND key = ?`, principal, key).Scan(&r.Method, &r.Path, &r.Status, &r.Body, &created); err != nil {
+			return err
+		}
+		if r.Status == 0 && now.Sub(created) > staleReservation {
+			_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET method = ?, path = ?, created_at = ? WHERE principal = ? AND key = ?`, method, path, now, principal, key)
+			return err
+		}
+		prev = &r
+		return nil
+	})
+	return prev, err
 }
 
-// SaveIdempotentResult stores the answer for a key; the first one stays.
+// SaveIdempotentResult stores the answer of the request that holds the key.
 func (db *DB) SaveIdempotentResult(ctx context.Context, principal, key string, r IdempotentResponse) error {
+	if r.Body == nil {
+		r.Body = []byte{}
+	}
 	return db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, method, path, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			principal, key, r.Method, r.Path, r.Status, r.Body, db.now())
+		_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET status = ?, body = ? WHERE principal = ? AND key = ? AND status = 0`,
+			r.Status, r.Body, principal, key)
+		return err
+	})
+}
+
+// ReleaseIdempotencyKey frees a reserved key whose request failed, so that
+// it can be retried.
+func (db *DB) ReleaseIdempotencyKey(ctx context.Context, principal, key string) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE principal = ? AND key = ? AND status = 0`, principal, key)
 		return err
 	})
 }

@@ -1,0 +1,393 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/waymark/waymark"
+)
+
+const caseColumns = `id, journey_id, journey_version, account_id, title, indicators, track, track_reasons, status, current_stage,
+	started_at, due_at, completed_at, cancelled_at, blocked_at, blocked_seconds, block_reason, rework_count, last_event_at, created_at`
+
+func scanCase(s scanner) (*waymark.Case, error) {
+	var (
+		c                           waymark.Case
+		ind, reasons                string
+		completed, cancelled, block sql.NullTime
+	)
+	if err := s.Scan(&c.ID, &c.JourneyID, &c.JourneyVersion, &c.AccountID, &c.Title, &ind, &c.Track, &reasons, &c.Status, &c.CurrentStage,
+		&c.StartedAt, &c.DueAt, &completed, &cancelled, &block, &c.BlockedSeconds, &c.BlockReason, &c.ReworkCount, &c.LastEventAt, &c.CreatedAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(ind), &c.Indicators); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(reasons), &c.TrackReasons); err != nil {
+		return nil, err
+	}
+	c.CompletedAt, c.CancelledAt, c.BlockedAt = ptrTime(completed), ptrTime(cancelled), ptrTime(block)
+	c.StartedAt, c.DueAt, c.LastEventAt, c.CreatedAt = c.StartedAt.UTC(), c.DueAt.UTC(), c.LastEventAt.UTC(), c.CreatedAt.UTC()
+	c.Steps, c.Cell = []waymark.Step{}, []waymark.CellMember{}
+	return &c, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// loadCaseParts fills the steps and cells of cases, in two queries.
+func loadCaseParts(ctx context.Context, q querier, d dialect, cases []*waymark.Case) error {
+	if len(cases) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*waymark.Case, len(cases))
+	ph := make([]string, len(cases))
+	args := make([]any, len(cases))
+	for i, c := range cases {
+		byID[c.ID] = c
+		ph[i], args[i] = "?", c.ID
+	}
+	in := strings.Join(ph, ",")
+	rows, err := q.QueryContext(ctx, d.rebind(`SELECT case_id, position, stage_key, status, target_days, started_at, accepted_at, completed_at, due_at, on_time, breached_at
+		FROM case_steps WHERE case_id IN (`+in+`) ORDER BY case_id, position`), args...)
+	if err != nil {
+		return fmt.Errorf("load steps: %w", err)
+	}
+	for rows.Next() {
+		var (
+			id                                int64
+			st                                waymark.Step
+			started, accepted, completed, due sql.NullTime
+			breached                          sql.NullTime
+			onTime                            sql.NullBool
+		)
+		if err := rows.Scan(&id, &st.Position, &st.StageKey, &st.Status, &st.TargetDays, &started, &accepted, &completed, &due, &onTime, &breached); err != nil {
+			rows.Close()
+			return err
+		}
+		st.StartedAt, st.AcceptedAt, st.CompletedAt = ptrTime(started), ptrTime(accepted), ptrTime(completed)
+		st.DueAt, st.BreachedAt = ptrTime(due), ptrTime(breached)
+		if onTime.Valid {
+			st.OnTime = &onTime.Bool
+		}
+		byID[id].Steps = append(byID[id].Steps, st)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, d.rebind(`SELECT case_id, user_id, role FROM case_cell WHERE case_id IN (`+in+`) ORDER BY case_id, role, user_id`), args...)
+	if err != nil {
+		return fmt.Errorf("load cells: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var m waymark.CellMember
+		if err := rows.Scan(&id, &m.UserID, &m.Role); err != nil {
+			return err
+		}
+		byID[id].Cell = append(byID[id].Cell, m)
+	}
+	return rows.Err()
+}
+
+// Case returns one case with its steps and cell.
+func (db *DB) Case(ctx context.Context, id int64) (*waymark.Case, error) {
+	c, err := scanCase(db.queryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "Case")
+	}
+	return c, loadCaseParts(ctx, db.read, db.dialect, []*waymark.Case{c})
+}
+
+// Cases lists cases, with their steps and cells, by id.
+func (db *DB) Cases(ctx context.Context, f waymark.CaseFilter) ([]*waymark.Case, error) {
+	q := `SELECT ` + caseColumns + ` FROM cases WHERE id > ?`
+	args := []any{f.After}
+	if f.JourneyID != 0 {
+		q += ` AND journey_id = ?`
+		args = append(args, f.JourneyID)
+	}
+	if f.AccountID != 0 {
+		q += ` AND account_id = ?`
+		args = append(args, f.AccountID)
+	}
+	switch f.Status {
+	case "":
+	case "open": // active or blocked
+		q += ` AND status IN ('active', 'blocked')`
+	default:
+		q += ` AND status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Stage != "" {
+		q += ` AND current_stage = ?`
+		args = append(args, f.Stage)
+	}
+	if f.Track != "" {
+		q += ` AND track = ?`
+		args = append(args, f.Track)
+	}
+	if f.OwnerID != 0 {
+		q += ` AND id IN (SELECT case_id FROM case_cell WHERE user_id = ? AND role = 'relationship_manager')`
+		args = append(args, f.OwnerID)
+	}
+	q += ` ORDER BY id LIMIT ?`
+	args = append(args, limit(f.Limit))
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	var out []*waymark.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, loadCaseParts(ctx, db.read, db.dialect, out)
+}
+
+// CaseEvents returns a case's history, oldest first.
+func (db *DB) CaseEvents(ctx context.Context, caseID int64) ([]waymark.CaseEvent, error) {
+	rows, err := db.query(ctx, `SELECT id, case_id, type, from_stage, to_stage, reason, at, user_id FROM case_events WHERE case_id = ? ORDER BY at, id`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []waymark.CaseEvent{}
+	for rows.Next() {
+		var e waymark.CaseEvent
+		var uid sql.NullInt64
+		if err := rows.Scan(&e.ID, &e.CaseID, &e.Type, &e.FromStage, &e.ToStage, &e.Reason, &e.At, &uid); err != nil {
+			return nil, err
+		}
+		e.At, e.UserID = e.At.UTC(), ptrInt64(uid)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CaseForUpdate loads a case in a write transaction, locking it.
+func (tx *Tx) CaseForUpdate(ctx context.Context, id int64) (*waymark.Case, error) {
+	c, err := scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`+tx.d.forUpdate(), id))
+	if err != nil {
+		return nil, notFound(err, "Case")
+	}
+	return c, loadCaseParts(ctx, tx.tx, tx.d, []*waymark.Case{c})
+}
+
+// JourneyVersion loads a journey version (0: the current one) in a transaction.
+func (tx *Tx) JourneyVersion(ctx context.Context, id int64, version int) (*waymark.Journey, error) {
+	return txJourneyVersion(ctx, tx, id, version)
+}
+
+// AccountOwner returns the owner of an account, in a transaction, or a 422
+// naming account_id when there is no such account.
+func (tx *Tx) AccountOwner(ctx context.Context, accountID int64) (*int64, error) {
+	var owner sql.NullInt64
+	if err := tx.QueryRow(ctx, `SELECT owner_id FROM accounts WHERE id = ?`, accountID).Scan(&owner); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, waymark.Invalid("account_id", "is not an account")
+		}
+		return nil, err
+	}
+	return ptrInt64(owner), nil
+}
+
+// InsertCase stores a new case with its steps, cell and first event.
+func (tx *Tx) InsertCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent) error {
+	ind, _ := json.Marshal(c.Indicators)
+	reasons, _ := json.Marshal(c.TrackReasons)
+	c.CreatedAt = tx.db.now()
+	if err := tx.QueryRow(ctx, `INSERT INTO cases (journey_id, journey_version, account_id, title, indicators, track, track_reasons, status, current_stage,
+		started_at, due_at, blocked_seconds, rework_count, last_event_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?) RETURNING id`,
+		c.JourneyID, c.JourneyVersion, c.AccountID, c.Title, string(ind), c.Track, string(reasons), c.Status, c.CurrentStage,
+		c.StartedAt, c.DueAt, c.LastEventAt, c.CreatedAt).Scan(&c.ID); err != nil {
+		return fmt.Errorf("insert case: %w", err)
+	}
+	for _, st := range c.Steps {
+		if _, err := tx.Exec(ctx, `INSERT INTO case_steps (case_id, position, stage_key, status, target_days, started_at, completed_at, due_at, on_time, breached_at, duration_days, journey_id, track)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, st.Position, st.StageKey, st.Status, st.TargetDays, st.StartedAt, st.CompletedAt, st.DueAt, st.OnTime, st.BreachedAt, nil, c.JourneyID, c.Track); err != nil {
+			return fmt.Errorf("insert step: %w", err)
+		}
+	}
+	if err := tx.SetCell(ctx, c.ID, c.Cell); err != nil {
+		return err
+	}
+	ev.CaseID = c.ID
+	return tx.insertCaseEvent(ctx, ev)
+}
+
+// SetCell replaces a case's work cell; users must exist.
+func (tx *Tx) SetCell(ctx context.Context, caseID int64, cell []waymark.CellMember) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM case_cell WHERE case_id = ?`, caseID); err != nil {
+		return err
+	}
+	for i, m := range cell {
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = ?`, m.UserID).Scan(&one); err == sql.ErrNoRows {
+			return waymark.Invalid(fmt.Sprintf("cell[%d].user_id", i), "is not a user")
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO case_cell (case_id, user_id, role) VALUES (?, ?, ?)`, caseID, m.UserID, m.Role); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) insertCaseEvent(ctx context.Context, ev *waymark.CaseEvent) error {
+	return tx.QueryRow(ctx, `INSERT INTO case_events (case_id, type, from_stage, to_stage, reason, at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ev.CaseID, ev.Type, ev.FromStage, ev.ToStage, ev.Reason, ev.At, ev.UserID).Scan(&ev.ID)
+}
+
+// SaveCase stores a case after a move, with the move's event. Completed
+// steps keep their duration in business days for the analytics and ETA.
+func (tx *Tx) SaveCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent, loc *time.Location) error {
+	if _, err := tx.Exec(ctx, `UPDATE cases SET status = ?, current_stage = ?, completed_at = ?, cancelled_at = ?, blocked_at = ?, blocked_seconds = ?,
+		block_reason = ?, rework_count = ?, last_event_at = ? WHERE id = ?`,
+		c.Status, c.CurrentStage, c.CompletedAt, c.CancelledAt, c.BlockedAt, c.BlockedSeconds, c.BlockReason, c.ReworkCount, c.LastEventAt, c.ID); err != nil {
+		return fmt.Errorf("save case: %w", err)
+	}
+	for _, st := range c.Steps {
+		var dur any
+		if st.Status == waymark.StepDone && st.StartedAt != nil && st.CompletedAt != nil {
+			dur = waymark.BusinessDaysBetween(*st.StartedAt, *st.CompletedAt, loc)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE case_steps SET status = ?, started_at = ?, accepted_at = ?, completed_at = ?, due_at = ?, on_time = ?, breached_at = ?, duration_days = ?
+			WHERE case_id = ? AND position = ?`, st.Status, st.StartedAt, st.AcceptedAt, st.CompletedAt, st.DueAt, st.OnTime, st.BreachedAt, dur, c.ID, st.Position); err != nil {
+			return fmt.Errorf("save step: %w", err)
+		}
+	}
+	if c.Status == waymark.CaseCompleted {
+		if _, err := tx.Exec(ctx, `UPDATE case_steps SET case_completed = TRUE WHERE case_id = ?`, c.ID); err != nil {
+			return err
+		}
+	}
+	if err := tx.rollup(ctx, c, ev, loc); err != nil {
+		return fmt.Errorf("rollup: %w", err)
+	}
+	ev.CaseID = c.ID
+	return tx.insertCaseEvent(ctx, ev)
+}
+
+// RefreshStageStats recomputes the median business days of each stage of a
+// track over its journey's completed cases, for the ETA rule. It reads the
+// case_steps_eta index only.
+func (tx *Tx) RefreshStageStats(ctx context.Context, journeyID int64, track string) error {
+	rows, err := tx.Query(ctx, `SELECT stage_key, COUNT(*) FROM case_steps
+		WHERE journey_id = ? AND track = ? AND case_completed = TRUE AND duration_days IS NOT NULL GROUP BY stage_key`, journeyID, track)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		counts[k] = n
+	}
+	rows.Close()
+	for stage, n := range counts {
+		// The median: the middle value, or the mean of the two middle ones.
+		off, take := (n-1)/2, 2-n%2
+		var median float64
+		if err := tx.QueryRow(ctx, `SELECT AVG(d) FROM (SELECT duration_days AS d FROM case_steps
+			WHERE journey_id = ? AND track = ? AND stage_key = ? AND case_completed = TRUE AND duration_days IS NOT NULL
+			ORDER BY duration_days LIMIT ? OFFSET ?) m`, journeyID, track, stage, take, off).Scan(&median); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO stage_stats (journey_id, track, stage_key, samples, median_days) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (journey_id, track, stage_key) DO UPDATE SET samples = excluded.samples, median_days = excluded.median_days`,
+			journeyID, track, stage, n, median); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StageEstimates returns the ETA medians of every stage of each track of a
+// journey: track → stage → estimate.
+func (db *DB) StageEstimates(ctx context.Context, journeyID int64) (map[string]map[string]waymark.StageEstimate, error) {
+	rows, err := db.query(ctx, `SELECT track, stage_key, samples, median_days FROM stage_stats WHERE journey_id = ?`, journeyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]waymark.StageEstimate{}
+	for rows.Next() {
+		var track, stage string
+		var e waymark.StageEstimate
+		if err := rows.Scan(&track, &stage, &e.Samples, &e.MedianDays); err != nil {
+			return nil, err
+		}
+		if out[track] == nil {
+			out[track] = map[string]waymark.StageEstimate{}
+		}
+		out[track][stage] = e
+	}
+	return out, rows.Err()
+}
+
+// MarkBreached records that the active step at position of a case is past
+// its due date, once: it reports false when the step moved on or was
+// already marked.
+func (tx *Tx) MarkBreached(ctx context.Context, caseID int64, position int, now time.Time) (bool, error) {
+	res, err := tx.Exec(ctx, `UPDATE case_steps SET breached_at = ? WHERE case_id = ? AND position = ? AND status = 'active'
+		AND breached_at IS NULL AND due_at <= ?
+		AND case_id IN (SELECT id FROM cases WHERE status IN ('active', 'blocked'))`, now, caseID, position, now)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// OverdueStep names an active step past its due date not yet marked.
+type OverdueStep struct {
+	CaseID   int64
+	Position int
+}
+
+// OverdueSteps lists active steps past their due date that are not marked
+// as breached yet.
+func (db *DB) OverdueSteps(ctx context.Context, now time.Time, n int) ([]OverdueStep, error) {
+	rows, err := db.query(ctx, `SELECT s.case_id, s.position FROM case_steps s JOIN cases c ON c.id = s.case_id
+		WHERE s.status = 'active' AND s.breached_at IS NULL AND s.due_at <= ? AND c.status IN ('active', 'blocked') ORDER BY s.due_at LIMIT ?`, now, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OverdueStep
+	for rows.Next() {
+		var o OverdueStep
+		if err := rows.Scan(&o.CaseID, &o.Position); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// AddCaseEvent records an event in a case's history without a move (an SLA
+// breach).
+func (tx *Tx) AddCaseEvent(ctx context.Context, ev *waymark.CaseEvent) error {
+	return tx.insertCaseEvent(ctx, ev)
+}
