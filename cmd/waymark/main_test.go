@@ -80,7 +80,7 @@ func TestUnknownCommandAndHelp(t *testing.T) {
 
 // startServer runs `serve` on a free port and returns its URL; the server
 // stops, gracefully, when the test ends.
-func startServer(t *testing.T, dbURL string, demo bool) string {
+func startServer(t testing.TB, dbURL string, demo bool) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
