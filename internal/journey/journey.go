@@ -47,49 +47,10 @@ func (s *Service) Location() *time.Location { return s.loc }
 // StartCase starts a case on the current version of its journey. With no
 // cell given, the account's owner becomes the relationship manager.
 func (s *Service) StartCase(ctx context.Context, c *waymark.Case, actor waymark.Principal) error {
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	now := s.now()
-	at := c.StartedAt
-	if at.IsZero() {
-		at = now
-	} else if at.After(now.Add(time.Minute)) {
-		return waymark.Invalid("at", "may not lie in the future")
-	}
 	var events []waymark.Event
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		j, err := tx.JourneyVersion(ctx, c.JourneyID, 0)
-		if waymark.ErrorCode(err) == waymark.ENOTFOUND {
-			return waymark.Invalid("journey_id", "is not a journey")
-		} else if err != nil {
-			return err
-		}
-		owner, err := tx.AccountOwner(ctx, c.AccountID)
-		if err != nil {
-			return err
-		}
-		if len(c.Cell) == 0 && owner != nil {
-			c.Cell = []waymark.CellMember{{UserID: *owner, Role: "relationship_manager"}}
-		}
-		if len(c.Cell) > 0 {
-			if err := waymark.ValidateCell(c.Cell); err != nil {
-				return err
-			}
-		}
-		if c.Title == "" {
-			c.Title = j.Name
-		}
-		waymark.StartCase(j, c, at.UTC(), s.loc)
-		ev := &waymark.CaseEvent{Type: waymark.EventStart, ToStage: c.CurrentStage, At: c.StartedAt, UserID: userID(actor)}
-		ev.Reason = "track " + c.Track
-		if err := tx.InsertCase(ctx, c, ev); err != nil {
-			return err
-		}
-		if err := s.scheduleSLA(ctx, tx, c); err != nil {
-			return err
-		}
-		events, err = s.record(ctx, tx, c, waymark.CaseStarted, ev)
+		var err error
+		events, err = s.StartCaseTx(ctx, tx, c, actor)
 		return err
 	})
 	if err != nil {
@@ -97,6 +58,52 @@ func (s *Service) StartCase(ctx context.Context, c *waymark.Case, actor waymark.
 	}
 	s.broker.Committed(events...)
 	return s.fillETA(ctx, c)
+}
+
+// StartCaseTx is StartCase inside a transaction the caller owns (the demo
+// loads its history in one); it returns the events to hand to the broker
+// once the transaction commits.
+func (s *Service) StartCaseTx(ctx context.Context, tx *store.Tx, c *waymark.Case, actor waymark.Principal) ([]waymark.Event, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	at := c.StartedAt
+	if at.IsZero() {
+		at = now
+	} else if at.After(now.Add(time.Minute)) {
+		return nil, waymark.Invalid("at", "may not lie in the future")
+	}
+	j, err := tx.JourneyVersion(ctx, c.JourneyID, 0)
+	if waymark.ErrorCode(err) == waymark.ENOTFOUND {
+		return nil, waymark.Invalid("journey_id", "is not a journey")
+	} else if err != nil {
+		return nil, err
+	}
+	owner, err := tx.AccountOwner(ctx, c.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Cell) == 0 && owner != nil {
+		c.Cell = []waymark.CellMember{{UserID: *owner, Role: "relationship_manager"}}
+	}
+	if len(c.Cell) > 0 {
+		if err := waymark.ValidateCell(c.Cell); err != nil {
+			return nil, err
+		}
+	}
+	if c.Title == "" {
+		c.Title = j.Name
+	}
+	waymark.StartCase(j, c, at.UTC(), s.loc)
+	ev := &waymark.CaseEvent{Type: waymark.EventStart, ToStage: c.CurrentStage, At: c.StartedAt, UserID: userID(actor), Reason: "track " + c.Track}
+	if err := tx.InsertCase(ctx, c, ev); err != nil {
+		return nil, err
+	}
+	if err := s.scheduleSLA(ctx, tx, c); err != nil {
+		return nil, err
+	}
+	return s.record(ctx, tx, c, waymark.CaseStarted, ev)
 }
 
 func userID(p waymark.Principal) *int64 {
@@ -108,7 +115,7 @@ func userID(p waymark.Principal) *int64 {
 }
 
 // Move applies an event to a case: advance, rework, block, unblock,
-// complete or cancel. A rejected move changes nothing.
+// complete, cancel or accept. A rejected move changes nothing.
 func (s *Service) Move(ctx context.Context, id int64, ev *waymark.CaseEvent, actor waymark.Principal) (*waymark.Case, error) {
 	var (
 		c      *waymark.Case
@@ -116,30 +123,7 @@ func (s *Service) Move(ctx context.Context, id int64, ev *waymark.CaseEvent, act
 	)
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if c, err = tx.CaseForUpdate(ctx, id); err != nil {
-			return err
-		}
-		ev.UserID = userID(actor)
-		if err := c.Apply(ev, s.now(), s.loc); err != nil {
-			return err
-		}
-		if err := tx.SaveCase(ctx, c, ev, s.loc); err != nil {
-			return err
-		}
-		typ := waymark.CaseUpdated
-		switch ev.Type {
-		case waymark.EventAdvance, waymark.EventRework:
-			typ = waymark.CaseStageChanged
-			if err := s.scheduleSLA(ctx, tx, c); err != nil {
-				return err
-			}
-		case waymark.EventComplete:
-			typ = waymark.CaseCompletedEv
-			if err := tx.RefreshStageStats(ctx, c.JourneyID, c.Track); err != nil {
-				return err
-			}
-		}
-		events, err = s.record(ctx, tx, c, typ, ev)
+		c, events, err = s.MoveTx(ctx, tx, id, ev, actor)
 		return err
 	})
 	if err != nil {
@@ -147,6 +131,36 @@ func (s *Service) Move(ctx context.Context, id int64, ev *waymark.CaseEvent, act
 	}
 	s.broker.Committed(events...)
 	return c, s.fillETA(ctx, c)
+}
+
+// MoveTx is Move inside a transaction the caller owns.
+func (s *Service) MoveTx(ctx context.Context, tx *store.Tx, id int64, ev *waymark.CaseEvent, actor waymark.Principal) (*waymark.Case, []waymark.Event, error) {
+	c, err := tx.CaseForUpdate(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev.UserID = userID(actor)
+	if err := c.Apply(ev, s.now(), s.loc); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.SaveCase(ctx, c, ev, s.loc); err != nil {
+		return nil, nil, err
+	}
+	typ := waymark.CaseUpdated
+	switch ev.Type {
+	case waymark.EventAdvance, waymark.EventRework:
+		typ = waymark.CaseStageChanged
+		if err := s.scheduleSLA(ctx, tx, c); err != nil {
+			return nil, nil, err
+		}
+	case waymark.EventComplete:
+		typ = waymark.CaseCompletedEv
+		if err := tx.RefreshStageStats(ctx, c.JourneyID, c.Track); err != nil {
+			return nil, nil, err
+		}
+	}
+	events, err := s.record(ctx, tx, c, typ, ev)
+	return c, events, err
 }
 
 // SetCell replaces a case's work cell.

@@ -75,8 +75,9 @@ func (b *Broker) listen(ctx context.Context) error {
 
 // Committed delivers events whose transaction has committed. On PostgreSQL
 // NOTIFY delivers them, to this server too, so this does nothing there.
+// A nil broker (a command with no one watching) does nothing.
 func (b *Broker) Committed(evs ...waymark.Event) {
-	if b.db.IsPostgres() {
+	if b == nil || b.db.IsPostgres() {
 		return
 	}
 	for _, ev := range evs {
