@@ -13,7 +13,7 @@ type caseBody struct {
 	AccountID  accountRef           `json:"account_id"`
 	Title      string               `json:"title"`
 	Indicators map[string]any       `json:"indicators"`
-	At         *time.Time           `json:"at"`
+	At         Opt[time.Time]       `json:"at"`
 	Cell       []waymark.CellMember `json:"cell"`
 }
 
@@ -84,8 +84,8 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p waymark.Pr
 		}
 		c.AccountID = id
 	}
-	if b.At != nil {
-		c.StartedAt = b.At.UTC()
+	if b.At.Set && !b.At.Null {
+		c.StartedAt = b.At.V.UTC()
 	}
 	if err := s.journeys.StartCase(r.Context(), c, p); err != nil {
 		return err
@@ -95,10 +95,10 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p waymark.Pr
 }
 
 type caseEventBody struct {
-	Type    string     `json:"type"`
-	ToStage string     `json:"to_stage"`
-	Reason  string     `json:"reason"`
-	At      *time.Time `json:"at"`
+	Type    string         `json:"type"`
+	ToStage string         `json:"to_stage"`
+	Reason  string         `json:"reason"`
+	At      Opt[time.Time] `json:"at"` // Opt, so that a bad time is a 422 naming the field
 }
 
 func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, p waymark.Principal) error {
@@ -111,8 +111,8 @@ func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, p waymark.Prin
 		return err
 	}
 	ev := &waymark.CaseEvent{Type: b.Type, ToStage: b.ToStage, Reason: b.Reason}
-	if b.At != nil {
-		ev.At = b.At.UTC()
+	if b.At.Set && !b.At.Null {
+		ev.At = b.At.V.UTC()
 	}
 	c, err := s.journeys.Move(r.Context(), id, ev, p)
 	if err != nil {
@@ -156,5 +156,6 @@ func (s *Server) createPortalLink(w http.ResponseWriter, r *http.Request, _ waym
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Cache-Control", "no-store") // the link is a secret: never kept for an Idempotency-Key
 	return writeJSON(w, http.StatusCreated, portalLink{URL: s.baseURL + "/portal/enter/" + secret, ExpiresAt: expires})
 }

@@ -1,6 +1,10 @@
 package httpapi
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+)
 
 // Opt is a field of a PATCH body: absent, null, or a value.
 type Opt[T any] struct {
@@ -16,7 +20,15 @@ func (o *Opt[T]) UnmarshalJSON(b []byte) error {
 		o.Null = true
 		return nil
 	}
-	return json.Unmarshal(b, &o.V)
+	err := json.Unmarshal(b, &o.V)
+	var typeErr *json.UnmarshalTypeError
+	if err != nil && !errors.As(err, &typeErr) {
+		// A value of the right JSON type that does not parse (a time like
+		// "yesterday") is a bad value of this field too: the decoder then
+		// names the field, and the answer is a 422 rather than a 400.
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[T]()}
+	}
+	return err
 }
 
 // apply sets *dst when the field was given (null gives the zero value).

@@ -106,5 +106,6 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, _ waymark.P
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Cache-Control", "no-store") // nor is it kept for an Idempotency-Key
 	return writeJSON(w, http.StatusCreated, createdToken{Token: t, Secret: secret})
 }

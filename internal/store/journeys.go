@@ -162,19 +162,31 @@ func (db *DB) CreateJourney(ctx context.Context, j *waymark.Journey) error {
 	if err := j.Validate(); err != nil {
 		return err
 	}
-	return db.Write(ctx, func(tx *Tx) error {
-		if err := checkJourneyRefs(ctx, tx, j); err != nil {
-			return err
-		}
-		now := db.now()
-		j.Version, j.CreatedAt, j.UpdatedAt = 1, now, now
-		if err := tx.QueryRow(ctx, `INSERT INTO journeys (name, kind, description, variant_of, variant_segment, variant_account_id, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			j.Name, j.Kind, j.Description, j.VariantOf, j.VariantSegment, j.VariantAccountID, j.Version, now, now).Scan(&j.ID); err != nil {
-			return fmt.Errorf("create journey: %w", err)
-		}
-		return insertVersion(ctx, tx, j, now)
-	})
+	return db.Write(ctx, func(tx *Tx) error { return createJourney(ctx, tx, j) })
+}
+
+// CreateJourney is DB.CreateJourney inside a transaction the caller owns
+// (the demo stores its journeys and their cases in one).
+func (tx *Tx) CreateJourney(ctx context.Context, j *waymark.Journey) error {
+	if err := j.Validate(); err != nil {
+		return err
+	}
+	return createJourney(ctx, tx, j)
+}
+
+// createJourney stores a validated journey as version 1.
+func createJourney(ctx context.Context, tx *Tx, j *waymark.Journey) error {
+	if err := checkJourneyRefs(ctx, tx, j); err != nil {
+		return err
+	}
+	now := tx.db.now()
+	j.Version, j.CreatedAt, j.UpdatedAt = 1, now, now
+	if err := tx.QueryRow(ctx, `INSERT INTO journeys (name, kind, description, variant_of, variant_segment, variant_account_id, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		j.Name, j.Kind, j.Description, j.VariantOf, j.VariantSegment, j.VariantAccountID, j.Version, now, now).Scan(&j.ID); err != nil {
+		return fmt.Errorf("create journey: %w", err)
+	}
+	return insertVersion(ctx, tx, j, now)
 }
 
 func insertVersion(ctx context.Context, tx *Tx, j *waymark.Journey, now time.Time) error {

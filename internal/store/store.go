@@ -56,7 +56,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	db.path = path
 	// busy_timeout first so that the other pragmas wait for locks too.
 	// synchronous(FULL) in WAL mode: a commit is on disk when it returns.
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_time_format=sqlite"
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-32768)&_time_format=sqlite"
 	var err error
 	if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
@@ -64,7 +64,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	db.write.SetMaxOpenConns(1)
 	db.write.SetConnMaxLifetime(0)
 	db.write.SetConnMaxIdleTime(0)
-	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
+	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=mmap_size(268435456)"); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	db.read.SetMaxOpenConns(8)

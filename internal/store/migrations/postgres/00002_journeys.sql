@@ -44,7 +44,7 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_journey_status ON cases (journey_id, status);
 CREATE INDEX cases_account ON cases (account_id);
-CREATE INDEX cases_journey_started ON cases (journey_id, started_at);
+CREATE INDEX cases_journey_started ON cases (journey_id, started_at, status, rework_count, track);
 
 CREATE TABLE case_steps (
     case_id       BIGINT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,

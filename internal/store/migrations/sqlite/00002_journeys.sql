@@ -44,7 +44,7 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_journey_status ON cases (journey_id, status);
 CREATE INDEX cases_account ON cases (account_id);
-CREATE INDEX cases_journey_started ON cases (journey_id, started_at);
+CREATE INDEX cases_journey_started ON cases (journey_id, started_at, status, rework_count, track);
 
 CREATE TABLE case_steps (
     case_id       INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
@@ -104,7 +104,7 @@ CREATE TABLE journey_rollup (
     sum_days   REAL NOT NULL,
     on_time    INTEGER NOT NULL,
     PRIMARY KEY (journey_id, track, stage_key, week, kind, bucket)
-);
+) WITHOUT ROWID;
 
 -- Medians of completed cases per stage and track, for the ETA rule;
 -- refreshed when a case completes.

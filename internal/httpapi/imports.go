@@ -1,0 +1,84 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+
+	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/importer"
+)
+
+// MaxImportBody is the largest CSV file the import endpoint takes.
+const MaxImportBody = 100 << 20
+
+// importCSV serves POST /api/v1/imports/{kind}: the body is the CSV file
+// (text/csv), or a multipart/form-data form whose "file" field is. It
+// answers 200 with what was imported, or 422 listing every bad row.
+func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {
+	kind, ok := importer.ParseKind(r.PathValue("kind"))
+	if !ok {
+		return waymark.Errorf(waymark.ENOTFOUND, "No such import: %q; import accounts or contacts.", r.PathValue("kind"))
+	}
+	body, err := csvBody(r)
+	if err != nil {
+		return err
+	}
+	// The file goes to disk first: the import holds the database's write
+	// lock while it runs, and a slow upload must not hold it too. Disk, not
+	// memory, so that a large file costs no memory.
+	f, err := os.CreateTemp("", "waymark-import-*.csv")
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if _, err := io.Copy(f, body); err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return waymark.Errorf(waymark.ETOOLARGE, "The file is larger than %d MiB.", maxErr.Limit>>20)
+		}
+		return waymark.Errorf(waymark.EBADREQUEST, "The file could not be read: %v.", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	res, err := importer.Import(r.Context(), s.db, kind, f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// csvBody returns the CSV file of the request: the body itself, or the
+// "file" part of a multipart form, read as it streams.
+func csvBody(r *http.Request) (io.Reader, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		return r.Body, nil
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, waymark.Errorf(waymark.EBADREQUEST, "The form could not be read: %v.", err)
+	}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, waymark.Invalid("file", "is required: send the CSV file in a form field named \"file\"")
+		}
+		if err != nil {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				return nil, waymark.Errorf(waymark.ETOOLARGE, "The file is larger than %d MiB.", maxErr.Limit>>20)
+			}
+			return nil, waymark.Errorf(waymark.EBADREQUEST, "The form could not be read: %v.", err)
+		}
+		if p.FormName() == "file" {
+			return p, nil
+		}
+		p.Close()
+	}
+}

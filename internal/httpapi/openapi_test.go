@@ -1,0 +1,612 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/httpapi"
+	"github.com/waymark/waymark/internal/store/storetest"
+)
+
+// publicOps are the documented operations that need no token.
+var publicOps = map[string]bool{
+	"GET /api/v1/openapi.json": true,
+	"GET /healthz":             true,
+	"GET /readyz":              true,
+	"GET /metrics":             true,
+}
+
+// docPath turns a ServeMux pattern path into an OpenAPI path.
+func docPath(p string) string {
+	p = strings.TrimSuffix(p, "{$}")
+	return strings.ReplaceAll(p, "...}", "}")
+}
+
+// operations lists the document's operations as "METHOD /path".
+func operations(doc *openapi3.T) map[string]*openapi3.Operation {
+	out := map[string]*openapi3.Operation{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			out[method+" "+path] = op
+		}
+	}
+	return out
+}
+
+func testServer(t *testing.T) *httpapi.Server {
+	return httpapi.New(storetest.MustOpen(t, "sqlite"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// TestDocumentListsEveryRoute keeps routes.go and openapi.yaml in step:
+// every route is documented with its least role, every documented /api/v1
+// operation is a route, and each documents the errors it can answer.
+func TestDocumentListsEveryRoute(t *testing.T) {
+	doc := mustDocument(t)
+	ops := operations(doc)
+	routes := map[string]httpapi.Route{}
+	for _, rt := range testServer(t).Routes() {
+		key := rt.Method + " " + docPath(rt.Path)
+		routes[key] = rt
+		t.Run(key+" is documented", func(t *testing.T) {
+			op := ops[key]
+			if op == nil {
+				t.Fatalf("openapi.yaml has no %s", key)
+			}
+			if got := op.Extensions["x-waymark-role"]; got != string(rt.Role) {
+				t.Errorf("x-waymark-role is %v, the route needs %s", got, rt.Role)
+			}
+			if op.Security != nil && len(*op.Security) == 0 {
+				t.Errorf("documented as public, but the route needs a token")
+			}
+			want := []int{401}
+			if rt.Role != waymark.RoleViewer {
+				want = append(want, 403)
+			}
+			if strings.Contains(rt.Path, "{id}") {
+				want = append(want, 404)
+			}
+			if jsonBody(op) {
+				want = append(want, 400, 413, 422)
+			}
+			if isList(op) {
+				want = append(want, 422) // ?limit= and ?cursor=
+			}
+			if rt.Method == http.MethodPost {
+				want = append(want, 409) // an Idempotency-Key used for another request
+			}
+			for _, s := range want {
+				if op.Responses.Status(s) == nil {
+					t.Errorf("does not document its %d answer", s)
+				}
+			}
+		})
+	}
+	for key, op := range ops {
+		if !strings.HasPrefix(strings.SplitN(key, " ", 2)[1], "/api/v1/") || publicOps[key] {
+			continue
+		}
+		t.Run(key+" is a route", func(t *testing.T) {
+			if _, ok := routes[key]; !ok {
+				t.Fatalf("openapi.yaml documents %s, which is not a route", key)
+			}
+			if op.Security != nil && len(*op.Security) == 0 {
+				t.Errorf("a route that needs a token is documented as public")
+			}
+		})
+	}
+	for key := range publicOps {
+		if ops[key] == nil {
+			t.Errorf("openapi.yaml does not document %s", key)
+		} else if s := ops[key].Security; s == nil || len(*s) != 0 {
+			t.Errorf("%s is public but documented as needing a token", key)
+		}
+	}
+}
+
+// TestDocumentIsServed checks that /api/v1/openapi.json needs no token and
+// answers the embedded document, valid OpenAPI.
+func TestDocumentIsServed(t *testing.T) {
+	e := startAPI(t, "sqlite")
+	r := e.req(t, "", "GET", "/api/v1/openapi.json", nil)
+	r.expect(t, http.StatusOK)
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	want, err := httpapi.OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(r.Body, want) {
+		t.Errorf("served document differs from httpapi.OpenAPI()")
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if doc.OpenAPI != "3.0.3" || doc.Components.SecuritySchemes["bearerAuth"] == nil {
+		t.Errorf("document is %s, security schemes %v", doc.OpenAPI, doc.Components.SecuritySchemes)
+	}
+}
+
+// TestDocumentMarksNullableFields holds the shapes' nullable fields, which
+// clients must be told about.
+func TestDocumentMarksNullableFields(t *testing.T) {
+	doc := mustDocument(t)
+	for schema, names := range map[string][]string{
+		"Account":      {"external_id", "owner_id", "renewal_date", "churned_at", "rm_rating"},
+		"Contact":      {"persona_id", "influence"},
+		"TokenCreated": {"user_id", "last_used_at"},
+	} {
+		s := doc.Components.Schemas[schema].Value
+		for name, prop := range s.Properties {
+			if prop.Value.Nullable != slices.Contains(names, name) {
+				t.Errorf("%s.%s: nullable is %v", schema, name, prop.Value.Nullable)
+			}
+		}
+		for _, name := range names {
+			if s.Properties[name] == nil {
+				t.Errorf("%s has no %s", schema, name)
+			}
+		}
+	}
+}
+
+// scenario is one exchange with the API (as pocketbase's ApiScenario): the
+// request, who makes it, and what must come back. Placeholders in braces
+// ({account}, {contact} …) are replaced by the ids of the scenario world.
+type scenario struct {
+	Name         string
+	Method, Path string
+	Body         string
+	ContentType  string
+	Header       map[string]string
+	As           string // a role, "bad", or "" for no token
+	Status       int
+	// Fields are expected values at dotted paths of the JSON answer
+	// ("name", "items.0.tier", "items.#" for a length).
+	Fields map[string]any
+	// Errors are the fields a problem answer must name, in any order.
+	Errors []string
+	// Contains are strings the body must hold.
+	Contains []string
+}
+
+// world is the data the scenarios run on.
+type world map[string]string
+
+func (w world) fill(s string) string {
+	for k, v := range w {
+		s = strings.ReplaceAll(s, "{"+k+"}", v)
+	}
+	return s
+}
+
+func seedWorld(t *testing.T, e *apiEnv) world {
+	t.Helper()
+	ctx := context.Background()
+	w := world{"missing": "999999"}
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sales := &waymark.Team{Name: "Sales"}
+	must(e.db.CreateTeam(ctx, sales))
+	doomedTeam := &waymark.Team{Name: "Doomed team"}
+	must(e.db.CreateTeam(ctx, doomedTeam))
+	rm := &waymark.User{Email: "rita@example.com", Name: "Rita Manager", Role: waymark.RoleMember, TeamIDs: []int64{sales.ID}}
+	must(e.db.CreateUser(ctx, rm, ""))
+	cfo := &waymark.Persona{Name: "Chief Financial Officer", Role: waymark.DecisionMaker}
+	must(e.db.CreatePersona(ctx, cfo))
+	doomedPersona := &waymark.Persona{Name: "Doomed persona", Role: waymark.OtherRole}
+	must(e.db.CreatePersona(ctx, doomedPersona))
+	acme := &waymark.Account{ExternalID: ptr("CRM-1"), Name: "Acme Steel", Segment: "Manufacturing", Tier: "A", OwnerID: &rm.ID}
+	must(e.db.CreateAccount(ctx, acme))
+	bolt := &waymark.Account{ExternalID: ptr("CRM-2"), Name: "Bolt Ltd", Tier: "B"}
+	must(e.db.CreateAccount(ctx, bolt))
+	doomedAccount := &waymark.Account{ExternalID: ptr("DOOM"), Name: "Doomed Inc"}
+	must(e.db.CreateAccount(ctx, doomedAccount))
+	ada := &waymark.Contact{AccountID: acme.ID, Name: "Ada Lovelace", Email: "ada@acme.example", PersonaID: &cfo.ID}
+	must(e.db.CreateContact(ctx, ada))
+	doomedContact := &waymark.Contact{AccountID: acme.ID, Name: "Doomed Contact", Email: "doomed@acme.example"}
+	must(e.db.CreateContact(ctx, doomedContact))
+	w["team"], w["doomed_team"] = id(sales.ID), id(doomedTeam.ID)
+	w["user"] = id(rm.ID)
+	w["persona"], w["doomed_persona"] = id(cfo.ID), id(doomedPersona.ID)
+	w["account"], w["account2"], w["doomed_account"] = id(acme.ID), id(bolt.ID), id(doomedAccount.ID)
+	w["contact"], w["doomed_contact"] = id(ada.ID), id(doomedContact.ID)
+
+	risk := &waymark.Team{Name: "Risk"}
+	must(e.db.CreateTeam(ctx, risk))
+	w["team2"] = id(risk.ID)
+	var j, doomedJourney, c struct{ ID int64 }
+	e.must(t, 201, "manager", "POST", "/api/v1/journeys", journeyMap("Loan application", sales.ID, risk.ID), &j)
+	e.must(t, 201, "manager", "POST", "/api/v1/journeys", journeyMap("Doomed journey", sales.ID, risk.ID), &doomedJourney)
+	e.must(t, 201, "member", "POST", "/api/v1/cases", map[string]any{"journey_id": j.ID, "account_id": acme.ID, "title": "Credit line"}, &c)
+	w["journey"], w["doomed_journey"], w["case"] = id(j.ID), id(doomedJourney.ID), id(c.ID)
+	return w
+}
+
+// scenarios cover every endpoint's success and its errors. They run in
+// order on one world, so later ones may rely on earlier ones.
+var scenarios = []scenario{
+	// Operations.
+	{Name: "anyone can read the OpenAPI document", Method: "GET", Path: "/api/v1/openapi.json", Status: 200, Fields: map[string]any{"openapi": "3.0.3", "info.title": "Waymark API"}},
+	{Name: "anyone can ask whether the process is up", Method: "GET", Path: "/healthz", Status: 200, Contains: []string{"ok"}},
+	{Name: "anyone can ask whether the server is ready", Method: "GET", Path: "/readyz", Status: 200, Contains: []string{"ready"}},
+	{Name: "anyone can read the metrics", Method: "GET", Path: "/metrics", Status: 200, Contains: []string{"waymark_http_requests_total"}},
+	{Name: "an unknown endpoint is a problem 404", Method: "GET", Path: "/api/v1/nothing-here", As: "admin", Status: 404},
+	{Name: "an unknown method on a known path is a problem 404", Method: "PUT", Path: "/api/v1/teams/{team}", As: "admin", Body: `{}`, Status: 404},
+
+	// Teams.
+	{Name: "a viewer lists teams", Method: "GET", Path: "/api/v1/teams", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 3, "items.0.name": "Sales", "next_cursor": ""}},
+	{Name: "a viewer reads a team", Method: "GET", Path: "/api/v1/teams/{team}", As: "viewer", Status: 200, Fields: map[string]any{"id": "{team}", "name": "Sales"}},
+	{Name: "an admin creates a team", Method: "POST", Path: "/api/v1/teams", As: "admin", Body: `{"name":" Legal "}`, Status: 201, Fields: map[string]any{"name": "Legal"}},
+	{Name: "a team name is unique", Method: "POST", Path: "/api/v1/teams", As: "admin", Body: `{"name":"Legal"}`, Status: 409, Errors: []string{"name"}},
+	{Name: "a team needs a name", Method: "POST", Path: "/api/v1/teams", As: "admin", Body: `{}`, Status: 422, Errors: []string{"name"}},
+	{Name: "a team name must be a string", Method: "POST", Path: "/api/v1/teams", As: "admin", Body: `{"name":5}`, Status: 422, Errors: []string{"name"}},
+	{Name: "a team with an unknown field is a bad request", Method: "POST", Path: "/api/v1/teams", As: "admin", Body: `{"name":"Risk","colour":"red"}`, Status: 400, Errors: []string{"colour"}},
+	{Name: "an admin renames a team", Method: "PATCH", Path: "/api/v1/teams/{team}", As: "admin", Body: `{"name":"Sales EMEA"}`, Status: 200, Fields: map[string]any{"id": "{team}", "name": "Sales EMEA"}},
+	{Name: "a team cannot take another team's name", Method: "PATCH", Path: "/api/v1/teams/{team}", As: "admin", Body: `{"name":"Legal"}`, Status: 409, Errors: []string{"name"}},
+	{Name: "a team name cannot be blanked", Method: "PATCH", Path: "/api/v1/teams/{team}", As: "admin", Body: `{"name":"  "}`, Status: 422, Errors: []string{"name"}},
+	{Name: "an admin deletes a team", Method: "DELETE", Path: "/api/v1/teams/{doomed_team}", As: "admin", Status: 204},
+	{Name: "a deleted team is gone", Method: "GET", Path: "/api/v1/teams/{doomed_team}", As: "viewer", Status: 404},
+	{Name: "a team id that is not a number is not found", Method: "GET", Path: "/api/v1/teams/sales", As: "viewer", Status: 404},
+
+	// Users.
+	{Name: "a viewer lists users", Method: "GET", Path: "/api/v1/users", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.email": "rita@example.com", "items.0.team_ids.0": "{team}"}},
+	{Name: "a viewer reads a user", Method: "GET", Path: "/api/v1/users/{user}", As: "viewer", Status: 200, Fields: map[string]any{"name": "Rita Manager", "role": "member", "disabled": false}},
+	{Name: "an admin creates a user in a team", Method: "POST", Path: "/api/v1/users", As: "admin", Body: `{"email":"Max@Example.com","name":"Max","role":"manager","team_ids":[{team}]}`, Status: 201, Fields: map[string]any{"email": "max@example.com", "role": "manager", "team_ids.#": 1, "team_ids.0": "{team}"}},
+	{Name: "a user email is unique", Method: "POST", Path: "/api/v1/users", As: "admin", Body: `{"email":"max@example.com","name":"Max 2","role":"viewer"}`, Status: 409, Errors: []string{"email"}},
+	{Name: "a user needs an email, a name and a known role", Method: "POST", Path: "/api/v1/users", As: "admin", Body: `{"email":"not-an-email","name":"","role":"boss"}`, Status: 422, Errors: []string{"email", "name", "role"}},
+	{Name: "a user password has at least ten characters", Method: "POST", Path: "/api/v1/users", As: "admin", Body: `{"email":"short@example.com","name":"Short","role":"viewer","password":"short"}`, Status: 422, Errors: []string{"password"}},
+	{Name: "a user's teams must exist", Method: "POST", Path: "/api/v1/users", As: "admin", Body: `{"email":"lost@example.com","name":"Lost","role":"viewer","team_ids":[{missing}]}`, Status: 422, Errors: []string{"team_ids[0]"}},
+	{Name: "the user with unknown teams was not created", Method: "GET", Path: "/api/v1/users", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 2}},
+	{Name: "an admin disables a user", Method: "PATCH", Path: "/api/v1/users/{user}", As: "admin", Body: `{"disabled":true,"team_ids":[]}`, Status: 200, Fields: map[string]any{"disabled": true, "team_ids.#": 0, "name": "Rita Manager"}},
+	{Name: "a user cannot take another user's email", Method: "PATCH", Path: "/api/v1/users/{user}", As: "admin", Body: `{"email":"max@example.com"}`, Status: 409, Errors: []string{"email"}},
+	{Name: "a user role must be known", Method: "PATCH", Path: "/api/v1/users/{user}", As: "admin", Body: `{"role":"owner"}`, Status: 422, Errors: []string{"role"}},
+	{Name: "a missing user cannot be changed", Method: "PATCH", Path: "/api/v1/users/{missing}", As: "admin", Body: `{"name":"Ghost"}`, Status: 404},
+	{Name: "a missing user is not found", Method: "GET", Path: "/api/v1/users/{missing}", As: "viewer", Status: 404},
+
+	// Tokens.
+	{Name: "an admin creates a token", Method: "POST", Path: "/api/v1/tokens", As: "admin", Body: `{"name":"CRM sync","role":"member"}`, Status: 201, Fields: map[string]any{"name": "CRM sync", "role": "member", "user_id": nil, "last_used_at": nil}},
+	{Name: "an admin creates a token for a user", Method: "POST", Path: "/api/v1/tokens", As: "admin", Body: `{"name":"Rita's script","role":"viewer","user_id":{user}}`, Status: 201, Fields: map[string]any{"user_id": "{user}"}},
+	{Name: "a token's user must exist", Method: "POST", Path: "/api/v1/tokens", As: "admin", Body: `{"name":"Ghost","role":"viewer","user_id":{missing}}`, Status: 422, Errors: []string{"user_id"}},
+	{Name: "a token needs a name and a known role", Method: "POST", Path: "/api/v1/tokens", As: "admin", Body: `{"name":"","role":"root"}`, Status: 422, Errors: []string{"name", "role"}},
+	{Name: "a token body must be JSON", Method: "POST", Path: "/api/v1/tokens", As: "admin", Body: `name=x`, Status: 400},
+
+	// Personas.
+	{Name: "a viewer lists personas", Method: "GET", Path: "/api/v1/personas", As: "viewer", Status: 200, Fields: map[string]any{"items.0.name": "Chief Financial Officer", "items.0.influence_weight": 3}},
+	{Name: "a viewer reads a persona", Method: "GET", Path: "/api/v1/personas/{persona}", As: "viewer", Status: 200, Fields: map[string]any{"role": "decision_maker"}},
+	{Name: "a manager creates a persona with the role's weight", Method: "POST", Path: "/api/v1/personas", As: "manager", Body: `{"name":"Procurement","role":"buyer","needs":"Clear invoices"}`, Status: 201, Fields: map[string]any{"influence_weight": 2, "needs": "Clear invoices", "expectations": ""}},
+	{Name: "a manager creates a persona with its own weight", Method: "POST", Path: "/api/v1/personas", As: "manager", Body: `{"name":"Plant manager","role":"user","influence_weight":2.5}`, Status: 201, Fields: map[string]any{"influence_weight": 2.5}},
+	{Name: "a persona name is unique", Method: "POST", Path: "/api/v1/personas", As: "manager", Body: `{"name":"Procurement","role":"buyer"}`, Status: 409, Errors: []string{"name"}},
+	{Name: "a persona needs a known role and a weight up to 100", Method: "POST", Path: "/api/v1/personas", As: "manager", Body: `{"name":"Odd","role":"king","influence_weight":101}`, Status: 422, Errors: []string{"role", "influence_weight"}},
+	{Name: "a persona role change brings its weight", Method: "PATCH", Path: "/api/v1/personas/{persona}", As: "manager", Body: `{"role":"influencer"}`, Status: 200, Fields: map[string]any{"role": "influencer", "influence_weight": 2, "name": "Chief Financial Officer"}},
+	{Name: "a persona cannot take another persona's name", Method: "PATCH", Path: "/api/v1/personas/{persona}", As: "manager", Body: `{"name":"Procurement"}`, Status: 409, Errors: []string{"name"}},
+	{Name: "a persona weight must be a number", Method: "PATCH", Path: "/api/v1/personas/{persona}", As: "manager", Body: `{"influence_weight":"high"}`, Status: 422, Errors: []string{"influence_weight"}},
+	{Name: "a missing persona is not found", Method: "GET", Path: "/api/v1/personas/{missing}", As: "viewer", Status: 404},
+	{Name: "a manager deletes a persona", Method: "DELETE", Path: "/api/v1/personas/{doomed_persona}", As: "manager", Status: 204},
+	{Name: "a deleted persona cannot be deleted again", Method: "DELETE", Path: "/api/v1/personas/{doomed_persona}", As: "manager", Status: 404},
+
+	// Accounts.
+	{Name: "a viewer lists accounts", Method: "GET", Path: "/api/v1/accounts", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 3, "items.0.external_id": "CRM-1", "items.0.owner_id": "{user}", "items.1.owner_id": nil}},
+	{Name: "a viewer lists accounts of one tier", Method: "GET", Path: "/api/v1/accounts?tier=B", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.name": "Bolt Ltd"}},
+	{Name: "a viewer lists an owner's accounts", Method: "GET", Path: "/api/v1/accounts?owner={user}", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.name": "Acme Steel"}},
+	{Name: "a viewer searches accounts by name", Method: "GET", Path: "/api/v1/accounts?q=bolt&segment=", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.external_id": "CRM-2"}},
+	{Name: "a viewer lists accounts of one segment and status", Method: "GET", Path: "/api/v1/accounts?segment=Manufacturing&status=active", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1}},
+	{Name: "an account owner filter must be an id", Method: "GET", Path: "/api/v1/accounts?owner=rita", As: "viewer", Status: 422, Errors: []string{"owner"}},
+	{Name: "a list limit must be from 1 to 500", Method: "GET", Path: "/api/v1/accounts?limit=501", As: "viewer", Status: 422, Errors: []string{"limit"}},
+	{Name: "a list cursor must be one the API gave", Method: "GET", Path: "/api/v1/accounts?cursor=%21%21", As: "viewer", Status: 422, Errors: []string{"cursor"}},
+	{Name: "a viewer reads an account", Method: "GET", Path: "/api/v1/accounts/{account}", As: "viewer", Status: 200, Fields: map[string]any{"name": "Acme Steel", "tier": "A", "status": "active", "renewal_date": nil, "churned_at": nil, "rm_rating": nil}},
+	{Name: "a viewer reads an account by external id", Method: "GET", Path: "/api/v1/accounts/ext:CRM-2", As: "viewer", Status: 200, Fields: map[string]any{"id": "{account2}"}},
+	{Name: "an unknown external id is not found", Method: "GET", Path: "/api/v1/accounts/ext:NOPE", As: "viewer", Status: 404},
+	{Name: "an unknown account is not found", Method: "GET", Path: "/api/v1/accounts/{missing}", As: "viewer", Status: 404},
+	{Name: "a member creates an account", Method: "POST", Path: "/api/v1/accounts", As: "member", Body: `{"external_id":"CRM-3","name":"Crane Co","segment":"Logistics","tier":"A","owner_id":{user},"annual_value":125000.5,"renewal_date":"2027-03-31","rm_rating":4}`, Status: 201, Fields: map[string]any{"external_id": "CRM-3", "renewal_date": "2027-03-31", "annual_value": 125000.5, "rm_rating": 4, "status": "active"}},
+	{Name: "an account takes tier C and no external id by default", Method: "POST", Path: "/api/v1/accounts", As: "member", Body: `{"name":"Dyno GmbH","external_id":"  "}`, Status: 201, Fields: map[string]any{"tier": "C", "external_id": nil, "owner_id": nil}},
+	{Name: "an external id is unique", Method: "POST", Path: "/api/v1/accounts", As: "member", Body: `{"external_id":"CRM-3","name":"Copy Co"}`, Status: 409, Errors: []string{"external_id"}},
+	{Name: "an account names every bad field", Method: "POST", Path: "/api/v1/accounts", As: "member", Body: `{"tier":"Z","rm_rating":9}`, Status: 422, Errors: []string{"name", "tier", "rm_rating"}},
+	{Name: "an account renewal date is a date", Method: "POST", Path: "/api/v1/accounts", As: "member", Body: `{"name":"Late","renewal_date":"31/03/2027"}`, Status: 422, Errors: []string{"renewal_date"}},
+	{Name: "an account owner must be a user", Method: "POST", Path: "/api/v1/accounts", As: "member", Body: `{"name":"Orphan","owner_id":{missing}}`, Status: 422, Errors: []string{"owner_id"}},
+	{Name: "a member rates an account by external id", Method: "PATCH", Path: "/api/v1/accounts/ext:CRM-1", As: "member", Body: `{"rm_rating":5}`, Status: 200, Fields: map[string]any{"id": "{account}", "rm_rating": 5, "name": "Acme Steel", "owner_id": "{user}"}},
+	{Name: "a member clears an account's owner with null", Method: "PATCH", Path: "/api/v1/accounts/{account}", As: "member", Body: `{"owner_id":null}`, Status: 200, Fields: map[string]any{"owner_id": nil, "rm_rating": 5}},
+	{Name: "a member marks an account churned", Method: "PATCH", Path: "/api/v1/accounts/ext:CRM-2", As: "member", Body: `{"status":"churned","churned_at":"2026-05-01T10:00:00+02:00","churn_reason":"Price"}`, Status: 200, Fields: map[string]any{"status": "churned", "churned_at": "2026-05-01T08:00:00Z", "churn_reason": "Price"}},
+	{Name: "an account cannot take another account's external id", Method: "PATCH", Path: "/api/v1/accounts/{account}", As: "member", Body: `{"external_id":"CRM-3"}`, Status: 409, Errors: []string{"external_id"}},
+	{Name: "an account rating is from 1 to 5", Method: "PATCH", Path: "/api/v1/accounts/{account}", As: "member", Body: `{"rm_rating":0}`, Status: 422, Errors: []string{"rm_rating"}},
+	{Name: "an unknown external id cannot be changed", Method: "PATCH", Path: "/api/v1/accounts/ext:NOPE", As: "member", Body: `{"name":"Ghost"}`, Status: 404},
+	{Name: "a manager deletes an account by external id", Method: "DELETE", Path: "/api/v1/accounts/ext:DOOM", As: "manager", Status: 204},
+	{Name: "a deleted account is not found", Method: "DELETE", Path: "/api/v1/accounts/{doomed_account}", As: "manager", Status: 404},
+
+	// Contacts.
+	{Name: "a viewer lists contacts", Method: "GET", Path: "/api/v1/contacts", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 2, "items.0.persona_id": "{persona}", "items.0.influence": nil}},
+	{Name: "a viewer lists an account's contacts by external id", Method: "GET", Path: "/api/v1/contacts?account_id=ext:CRM-2", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 0, "next_cursor": ""}},
+	{Name: "a viewer searches contacts", Method: "GET", Path: "/api/v1/contacts?q=ada&account_id={account}", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.email": "ada@acme.example"}},
+	{Name: "a contact filter must name an account", Method: "GET", Path: "/api/v1/contacts?account_id=ext:NOPE", As: "viewer", Status: 422, Errors: []string{"account_id"}},
+	{Name: "a viewer reads a contact", Method: "GET", Path: "/api/v1/contacts/{contact}", As: "viewer", Status: 200, Fields: map[string]any{"name": "Ada Lovelace", "account_id": "{account}", "language": "en", "opted_out": false}},
+	{Name: "an unknown contact is not found", Method: "GET", Path: "/api/v1/contacts/{missing}", As: "viewer", Status: 404},
+	{Name: "a member creates a contact at an account given by external id", Method: "POST", Path: "/api/v1/contacts", As: "member", Body: `{"account_id":"ext:CRM-2","name":"Grace Hopper","email":"Grace@Bolt.example","persona_id":{persona},"influence":4,"language":"FR","title":"CIO","phone":"+33 1 23"}`, Status: 201, Fields: map[string]any{"account_id": "{account2}", "email": "grace@bolt.example", "influence": 4, "language": "fr", "persona_id": "{persona}"}},
+	{Name: "a member creates a contact at an account given by id", Method: "POST", Path: "/api/v1/contacts", As: "member", Body: `{"account_id":{account2},"name":"Alan Turing","email":"alan@bolt.example"}`, Status: 201, Fields: map[string]any{"account_id": "{account2}", "persona_id": nil}},
+	{Name: "a contact email is unique within its account", Method: "POST", Path: "/api/v1/contacts", As: "member", Body: `{"account_id":{account2},"name":"Grace Again","email":"GRACE@bolt.example"}`, Status: 409, Errors: []string{"email"}},
+	{Name: "the same email may be a contact at another account", Method: "POST", Path: "/api/v1/contacts", As: "member", Body: `{"account_id":"ext:CRM-1","name":"Grace at Acme","email":"grace@bolt.example"}`, Status: 201},
+	{Name: "a contact needs an account", Method: "POST", Path: "/api/v1/contacts", As: "member", Body: `{"name":"Nobody","email":"nobody@example.com"}`, Status: 422, Errors: []string{"account_id"}},
+	{Name: "a contact's account must exist", Method: "POST", Path: "/api/v1/contacts", As: "member", Body: `{"account_id":"ext:NOPE","name":"Nobody","email":"nobody@example.com"}`, Status: 422, Errors: []string{"account_id"}},
+	{Name: "a contact's account id must be an id", Method: "POST", Path: "/api/v1/contacts", As: "member", Body: `{"account_id":true,"name":"Nobody","email":"nobody@example.com"}`, Status: 422, Errors: []string{"account_id"}},
+	{Name: "a contact names every bad field", Method: "POST", Path: "/api/v1/contacts", As: "member", Body: `{"account_id":{account},"name":"","email":"nope","influence":101}`, Status: 422, Errors: []string{"name", "email", "influence"}},
+	{Name: "a contact's persona must exist", Method: "POST", Path: "/api/v1/contacts", As: "member", Body: `{"account_id":{account},"name":"Nobody","email":"nobody@example.com","persona_id":{missing}}`, Status: 422, Errors: []string{"persona_id"}},
+	{Name: "a member clears a contact's persona with null", Method: "PATCH", Path: "/api/v1/contacts/{contact}", As: "member", Body: `{"persona_id":null,"opted_out":true}`, Status: 200, Fields: map[string]any{"persona_id": nil, "opted_out": true, "name": "Ada Lovelace"}},
+	{Name: "a member moves a contact to an account given by external id", Method: "PATCH", Path: "/api/v1/contacts/{contact}", As: "member", Body: `{"account_id":"ext:CRM-3"}`, Status: 200, Fields: map[string]any{"email": "ada@acme.example"}},
+	{Name: "a contact cannot take the email of another contact of its account", Method: "PATCH", Path: "/api/v1/contacts/{doomed_contact}", As: "member", Body: `{"email":"grace@bolt.example"}`, Status: 409, Errors: []string{"email"}},
+	{Name: "a contact's account cannot be cleared", Method: "PATCH", Path: "/api/v1/contacts/{contact}", As: "member", Body: `{"account_id":null}`, Status: 422, Errors: []string{"account_id"}},
+	{Name: "a missing contact cannot be changed", Method: "PATCH", Path: "/api/v1/contacts/{missing}", As: "member", Body: `{"name":"Ghost"}`, Status: 404},
+	{Name: "a member deletes a contact", Method: "DELETE", Path: "/api/v1/contacts/{doomed_contact}", As: "member", Status: 204},
+	{Name: "a deleted contact is not found", Method: "DELETE", Path: "/api/v1/contacts/{doomed_contact}", As: "member", Status: 404},
+
+	{Name: "a member makes a portal link for a contact", Method: "POST", Path: "/api/v1/contacts/{contact}/portal-link", As: "member", Status: 201, Contains: []string{`"url":"http`, "/portal/enter/"}},
+
+	// Journeys.
+	{Name: "a viewer lists journeys", Method: "GET", Path: "/api/v1/journeys", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 2, "items.0.name": "Loan application"}},
+	{Name: "a viewer reads a journey map with its handovers", Method: "GET", Path: "/api/v1/journeys/{journey}", As: "viewer", Status: 200, Fields: map[string]any{
+		"version": 1, "kind": "onboarding", "default_track": "express", "stages.#": 3, "stages.0.touchpoints.0.id": "apply-1", "stages.0.touchpoints.0.owner_team_id": "{team}",
+		"handovers.#": 1, "handovers.0.from_stage": "apply", "handovers.0.to_team_id": "{team2}", "tracks.1.target_days.review": 3, "rules.0.value": 5e6, "variant_of": nil}},
+	{Name: "a journey needs a name, stages and tracks", Method: "POST", Path: "/api/v1/journeys", As: "manager", Body: `{"name":""}`, Status: 422, Errors: []string{"name", "stages", "tracks"}},
+	{Name: "a journey's stages name existing teams", Method: "POST", Path: "/api/v1/journeys", As: "manager", Body: `{"name":"Ghost teams","stages":[{"key":"a","name":"A","owner_team_id":{missing}}],"tracks":[{"key":"t","rank":1,"stages":["a"],"target_days":{"a":1}}]}`, Status: 422, Errors: []string{"stages[0].owner_team_id"}},
+	{Name: "a journey's track covers its stages with target days", Method: "POST", Path: "/api/v1/journeys", As: "manager", Body: `{"name":"Bad track","stages":[{"key":"a","name":"A","owner_team_id":{team}}],"tracks":[{"key":"t","rank":0,"stages":["a","zz"],"target_days":{}}]}`, Status: 422, Errors: []string{"tracks[0].rank", "tracks[0].stages[1]", "tracks[0].target_days.a"}},
+	{Name: "a journey stage with an unknown field is a bad request", Method: "POST", Path: "/api/v1/journeys", As: "manager", Body: `{"name":"Odd","stages":[{"key":"a","name":"A","owner_team_id":{team},"colour":"red"}],"tracks":[]}`, Status: 400, Errors: []string{"colour"}},
+	{Name: "a manager creates a journey with a rule", Method: "POST", Path: "/api/v1/journeys", As: "manager", Body: `{"name":"Export deal","stages":[{"key":"quote","name":"Quote","owner_team_id":{team}}],"tracks":[{"key":"only","rank":1,"stages":["quote"],"target_days":{"quote":4}}],"rules":[{"indicator":"country","op":"in","value":["IR","KP"],"track":"only"}]}`, Status: 201, Fields: map[string]any{"version": 1, "kind": "other", "default_track": "only", "handovers.#": 0, "tracks.0.name": "only"}},
+	{Name: "a manager replaces a journey, making version 2", Method: "PUT", Path: "/api/v1/journeys/{journey}", As: "manager", Body: `{"id":{journey},"version":1,"name":"Loan application","kind":"onboarding","stages":[{"key":"apply","name":"Application","owner_team_id":{team}},{"key":"decide","name":"Decision","owner_team_id":{team}}],"tracks":[{"key":"express","rank":1,"stages":["apply","decide"],"target_days":{"apply":1,"decide":1}}],"handovers":[],"personas":[]}`, Status: 200, Fields: map[string]any{"version": 2, "handovers.#": 0, "stages.#": 2}},
+	{Name: "a journey's first version is kept", Method: "GET", Path: "/api/v1/journeys/{journey}/versions/1", As: "viewer", Status: 200, Fields: map[string]any{"version": 1, "stages.#": 3}},
+	{Name: "a journey version that does not exist is not found", Method: "GET", Path: "/api/v1/journeys/{journey}/versions/9", As: "viewer", Status: 404},
+	{Name: "a replaced journey must still be valid", Method: "PUT", Path: "/api/v1/journeys/{journey}", As: "manager", Body: `{"name":"Loan application","stages":[],"tracks":[]}`, Status: 422, Errors: []string{"stages", "tracks"}},
+	{Name: "a viewer reads a journey's analytics", Method: "GET", Path: "/api/v1/journeys/{journey}/analytics?from=2020-01-01&track=express", As: "viewer", Status: 200, Fields: map[string]any{"journey_id": "{journey}", "track": "express"}},
+	{Name: "journey analytics need dates and a track of the journey", Method: "GET", Path: "/api/v1/journeys/{journey}/analytics?from=yesterday&track=nope", As: "viewer", Status: 422, Errors: []string{"from", "track"}},
+	{Name: "a journey with cases cannot be deleted", Method: "DELETE", Path: "/api/v1/journeys/{journey}", As: "manager", Status: 409},
+	{Name: "a manager deletes a journey no case ran on", Method: "DELETE", Path: "/api/v1/journeys/{doomed_journey}", As: "manager", Status: 204},
+
+	// Cases.
+	{Name: "a viewer lists cases", Method: "GET", Path: "/api/v1/cases", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.title": "Credit line", "items.0.track": "express"}},
+	{Name: "a viewer lists the open cases of an account by external id", Method: "GET", Path: "/api/v1/cases?status=open&account_id=ext:CRM-1&journey_id={journey}&stage=apply&track=express", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1}},
+	{Name: "a case status filter must be a status", Method: "GET", Path: "/api/v1/cases?status=lost&journey_id=x", As: "viewer", Status: 422, Errors: []string{"status"}},
+	{Name: "a viewer reads a case with its history", Method: "GET", Path: "/api/v1/cases/{case}", As: "viewer", Status: 200, Fields: map[string]any{
+		"status": "active", "current_stage": "apply", "steps.#": 2, "steps.0.status": "active", "steps.1.started_at": nil, "events.0.type": "start", "cell.0.user_id": "{user}", "cell.0.role": "relationship_manager"}},
+	{Name: "a member starts a case that its indicators send to a slower track", Method: "POST", Path: "/api/v1/cases", As: "member", Body: `{"journey_id":{journey},"account_id":"ext:CRM-2","indicators":{"amount":6000000},"at":"2026-01-05T09:00:00Z"}`, Status: 201, Fields: map[string]any{"track": "express", "journey_version": 2, "title": "Loan application", "started_at": "2026-01-05T09:00:00Z"}},
+	{Name: "a case needs a journey and an account", Method: "POST", Path: "/api/v1/cases", As: "member", Body: `{}`, Status: 422, Errors: []string{"journey_id", "account_id"}},
+	{Name: "a case's journey must exist", Method: "POST", Path: "/api/v1/cases", As: "member", Body: `{"journey_id":{missing},"account_id":{account}}`, Status: 422, Errors: []string{"journey_id"}},
+	{Name: "a case's account must exist", Method: "POST", Path: "/api/v1/cases", As: "member", Body: `{"journey_id":{journey},"account_id":"ext:NOPE"}`, Status: 422, Errors: []string{"account_id"}},
+	{Name: "a case's start must be a time", Method: "POST", Path: "/api/v1/cases", As: "member", Body: `{"journey_id":{journey},"account_id":{account},"at":"yesterday"}`, Status: 422, Errors: []string{"at"}},
+	{Name: "a move's time must be a time", Method: "POST", Path: "/api/v1/cases/{case}/events", As: "member", Body: `{"type":"advance","at":"soon"}`, Status: 422, Errors: []string{"at"}},
+	{Name: "a member advances a case", Method: "POST", Path: "/api/v1/cases/{case}/events", As: "member", Body: `{"type":"advance"}`, Status: 200, Fields: map[string]any{"current_stage": "decide", "steps.0.status": "done"}},
+	{Name: "a move must be a known one", Method: "POST", Path: "/api/v1/cases/{case}/events", As: "member", Body: `{"type":"jump"}`, Status: 422, Errors: []string{"type"}},
+	{Name: "a rework needs a reason and a stage", Method: "POST", Path: "/api/v1/cases/{case}/events", As: "member", Body: `{"type":"rework"}`, Status: 422, Errors: []string{"reason", "to_stage"}},
+	{Name: "a case cannot advance past its last stage", Method: "POST", Path: "/api/v1/cases/{case}/events", As: "member", Body: `{"type":"advance"}`, Status: 409},
+	{Name: "a member sets a case's cell", Method: "PUT", Path: "/api/v1/cases/{case}/cell", As: "member", Body: `{"cell":[{"user_id":{user},"role":"relationship_manager"}]}`, Status: 200, Fields: map[string]any{"cell.#": 1}},
+	{Name: "a cell has exactly one relationship manager", Method: "PUT", Path: "/api/v1/cases/{case}/cell", As: "member", Body: `{"cell":[{"user_id":{user},"role":"coordinator"}]}`, Status: 422, Errors: []string{"cell"}},
+	{Name: "a member completes a case", Method: "POST", Path: "/api/v1/cases/{case}/events", As: "member", Body: `{"type":"complete","reason":"Signed"}`, Status: 200, Fields: map[string]any{"status": "completed", "current_stage": "", "expected_completion": nil}},
+	{Name: "a viewer listens to the live stream", Method: "GET", Path: "/api/v1/stream", As: "viewer", Status: 200, Contains: []string{": connected"}},
+
+	// Imports.
+	{Name: "a manager imports accounts from CSV", Method: "POST", Path: "/api/v1/imports/accounts", As: "manager", ContentType: "text/csv", Body: "external_id,name,tier,shoe_size\nIMP-1,Imported Ltd,B,42\n", Status: 200, Fields: map[string]any{"kind": "accounts", "rows": 1, "ignored_columns.0": "shoe_size"}},
+	{Name: "an import names the line of a bad row", Method: "POST", Path: "/api/v1/imports/accounts", As: "manager", ContentType: "text/csv", Body: "external_id,name,tier\nIMP-2,Good Ltd,A\nIMP-3,Bad Ltd,Z\n", Status: 422, Contains: []string{`"line":3`}},
+	{Name: "a manager uploads accounts as a form", Method: "POST", Path: "/api/v1/imports/accounts", As: "manager", ContentType: "multipart/form-data; boundary=XyZ", Body: "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"accounts.csv\"\r\nContent-Type: text/csv\r\n\r\nexternal_id,name\r\nMP-1,Multipart Ltd\r\n--XyZ--\r\n", Status: 200, Fields: map[string]any{"kind": "accounts", "created": 1}},
+	{Name: "an uploaded form needs a file", Method: "POST", Path: "/api/v1/imports/accounts", As: "manager", ContentType: "multipart/form-data; boundary=XyZ", Body: "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--XyZ--\r\n", Status: 422, Errors: []string{"file"}},
+	{Name: "a broken form is a bad request", Method: "POST", Path: "/api/v1/imports/accounts", As: "manager", ContentType: "multipart/form-data; boundary=XyZ", Body: "no parts here", Status: 400},
+	{Name: "only accounts and contacts can be imported", Method: "POST", Path: "/api/v1/imports/widgets", As: "manager", ContentType: "text/csv", Body: "name\nX\n", Status: 404},
+	{Name: "a member cannot import", Method: "POST", Path: "/api/v1/imports/contacts", As: "member", ContentType: "text/csv", Body: "account_id,name,email\next:CRM-1,X,x@acme.example\n", Status: 403},
+}
+
+// TestAPIScenarios runs the scenarios, and then every route's generic
+// errors, through the real server on each database, checking every request
+// and answer against the OpenAPI document; at the end every documented
+// answer of every operation must have been seen.
+func TestAPIScenarios(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *apiEnv) {
+		w := seedWorld(t, e)
+		routes := map[string]bool{}
+		for _, rt := range e.api.Routes() {
+			routes[rt.Method+" "+docPath(rt.Path)] = true
+		}
+		for _, sc := range scenarios {
+			t.Run(sc.Name, func(t *testing.T) {
+				var body any
+				if sc.Body != "" {
+					body = w.fill(sc.Body)
+				}
+				r := e.do(t, call{method: sc.Method, path: w.fill(sc.Path), as: sc.As, body: body, contentType: sc.ContentType, header: sc.Header})
+				if r.Status >= 400 {
+					p := r.problem(t, sc.Status)
+					if sc.Errors != nil {
+						wantFields(t, p, sc.Errors...)
+					}
+				}
+				r.expect(t, sc.Status)
+				for _, s := range sc.Contains {
+					if !strings.Contains(string(r.Body), s) {
+						t.Errorf("body lacks %q: %s", s, r.Body)
+					}
+				}
+				if len(sc.Fields) > 0 {
+					var v any
+					r.decode(t, &v)
+					for path, want := range sc.Fields {
+						got, ok := lookup(v, path)
+						if !ok {
+							t.Errorf("%s: missing in %s", path, r.Body)
+							continue
+						}
+						if ws, ok := want.(string); ok {
+							want = w.fill(ws)
+						}
+						if fmt.Sprint(got) != fmt.Sprint(want) {
+							t.Errorf("%s = %v, want %v", path, got, want)
+						}
+					}
+				}
+			})
+		}
+		genericScenarios(t, e, w)
+		answersSeen(t, e, routes)
+	})
+}
+
+// genericScenarios sends every route the errors every route of its kind
+// answers: 401, 403 for the role just below, 404 for a missing id, 400
+// for a body that is not JSON, 413 for one too large, 409 for an
+// Idempotency-Key used on another path, 422 for a bad page size.
+func genericScenarios(t *testing.T, e *apiEnv, w world) {
+	ops := operations(mustDocument(t))
+	big := `{"name":"` + strings.Repeat("x", httpapi.MaxBody) + `"}`
+	for _, rt := range e.api.Routes() {
+		op := ops[rt.Method+" "+docPath(rt.Path)]
+		if op == nil {
+			continue // TestDocumentListsEveryRoute says so
+		}
+		least := string(rt.Role)
+		path := func(id string) string { return w.fillRoute(rt.Path, id) }
+		var body any
+		if jsonBody(op) {
+			body = `{}`
+		}
+		t.Run(fmt.Sprintf("%s %s without a token is 401", rt.Method, rt.Path), func(t *testing.T) {
+			e.do(t, call{method: rt.Method, path: path(""), body: body}).problem(t, 401)
+		})
+		if i := slices.Index(waymark.Roles, rt.Role); i < len(waymark.Roles)-1 {
+			below := string(waymark.Roles[i+1])
+			t.Run(fmt.Sprintf("%s %s as %s is 403", rt.Method, rt.Path, below), func(t *testing.T) {
+				e.do(t, call{method: rt.Method, path: path(""), as: below, body: body}).problem(t, 403)
+			})
+		}
+		if strings.Contains(rt.Path, "{id}") {
+			t.Run(fmt.Sprintf("%s %s of a missing id is 404", rt.Method, rt.Path), func(t *testing.T) {
+				c := e.sample(t, rt) // a request that would succeed, but for the id
+				c.path, c.as = path(w["missing"]), least
+				e.do(t, c).problem(t, 404)
+			})
+		}
+		if body != nil {
+			t.Run(fmt.Sprintf("%s %s with broken JSON is 400", rt.Method, rt.Path), func(t *testing.T) {
+				e.do(t, call{method: rt.Method, path: path(""), as: least, body: `{"name":`}).problem(t, 400)
+			})
+			t.Run(fmt.Sprintf("%s %s with a body over 1 MiB is 413", rt.Method, rt.Path), func(t *testing.T) {
+				e.do(t, call{method: rt.Method, path: path(""), as: least, body: big}).problem(t, 413)
+			})
+		}
+		if rt.Method == http.MethodPost {
+			t.Run(fmt.Sprintf("%s %s with an Idempotency-Key used elsewhere is 409", rt.Method, rt.Path), func(t *testing.T) {
+				key := map[string]string{"Idempotency-Key": unique("key")}
+				first := call{method: "POST", path: "/api/v1/teams", as: "admin", body: map[string]any{"name": unique("Team")}, header: key}
+				if rt.Path == first.path {
+					first = call{method: "POST", path: "/api/v1/personas", as: "admin", body: map[string]any{"name": unique("Persona"), "role": "user"}, header: key}
+				}
+				e.do(t, first).expect(t, 201)
+				e.do(t, call{method: rt.Method, path: path(""), as: "admin", body: body, header: key}).problem(t, 409)
+			})
+		}
+		if isList(op) {
+			t.Run(fmt.Sprintf("%s %s with limit 0 is 422", rt.Method, rt.Path), func(t *testing.T) {
+				p := e.do(t, call{method: rt.Method, path: path("") + "?limit=0", as: least}).problem(t, 422)
+				wantFields(t, p, "limit")
+			})
+		}
+	}
+}
+
+// fillRoute puts ids of the world into a route's path: {id} is the id of
+// the world's object of the route's kind (or id when given), {n} is 1 and
+// {kind} is accounts.
+func (w world) fillRoute(pattern, id string) string {
+	kind := strings.Split(strings.TrimPrefix(pattern, "/api/v1/"), "/")[0]
+	if id == "" {
+		id = w[strings.TrimSuffix(kind, "s")]
+	}
+	return strings.NewReplacer("{id}", id, "{n}", "1", "{kind}", "accounts").Replace(pattern)
+}
+
+// jsonBody reports whether an operation takes a JSON body.
+func jsonBody(op *openapi3.Operation) bool {
+	return op.RequestBody != nil && op.RequestBody.Value.Content.Get("application/json") != nil
+}
+
+// isList reports whether an operation answers a page of a list.
+func isList(op *openapi3.Operation) bool {
+	ok := op.Responses.Status(200)
+	if ok == nil || ok.Value.Content.Get("application/json") == nil {
+		return false
+	}
+	schema := ok.Value.Content.Get("application/json").Schema
+	return schema != nil && schema.Value.Properties["next_cursor"] != nil
+}
+
+// unreachable are documented answers no test can bring about today.
+var unreachable = map[string]string{
+	"409 DELETE":                      "nothing refers to a row with ON DELETE RESTRICT yet",
+	"503 GET /readyz":                 "needs a broken database",
+	"413 POST /api/v1/imports/{kind}": "needs a file over 100 MiB",
+}
+
+// answersSeen fails for every documented answer of a route that no request
+// brought about, so that the scenarios keep up with the document.
+func answersSeen(t *testing.T, e *apiEnv, routes map[string]bool) {
+	t.Run("every documented answer was seen", func(t *testing.T) {
+		for key, op := range operations(mustDocument(t)) {
+			if !routes[key] && !publicOps[key] {
+				continue
+			}
+			method, _, _ := strings.Cut(key, " ")
+			for code := range op.Responses.Map() {
+				status, _ := strconv.Atoi(code)
+				if status == 500 || e.hits[key][status] {
+					continue
+				}
+				if unreachable[code+" "+method] != "" || unreachable[code+" "+key] != "" {
+					continue
+				}
+				t.Errorf("%s: no test saw its documented %s answer", key, code)
+			}
+			for status := range e.hits[key] {
+				if op.Responses.Status(status) == nil {
+					t.Errorf("%s answered %d, which it does not document", key, status)
+				}
+			}
+		}
+	})
+}
+
+// lookup finds a dotted path ("items.0.name", "items.#") in decoded JSON.
+func lookup(v any, path string) (any, bool) {
+	for _, part := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[part]; !ok {
+				return nil, false
+			}
+		case []any:
+			if part == "#" {
+				v = len(x)
+				continue
+			}
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}

@@ -1,0 +1,207 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/httpapi"
+)
+
+// sample returns a request that the route's least role makes with success,
+// on data made fresh for it. A new route needs a line here, so that the
+// role matrix covers it.
+func (e *apiEnv) sample(t *testing.T, rt httpapi.Route) call {
+	t.Helper()
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	c := call{method: rt.Method, path: rt.Path}
+	withID := func(n int64) { c.path = strings.Replace(rt.Path, "{id}", id(n), 1) }
+	switch rt.Method + " " + rt.Path {
+	case "GET /api/v1/teams", "GET /api/v1/users", "GET /api/v1/personas", "GET /api/v1/accounts", "GET /api/v1/contacts",
+		"GET /api/v1/journeys", "GET /api/v1/cases", "GET /api/v1/stream":
+	case "POST /api/v1/teams":
+		c.body = map[string]any{"name": unique("Team")}
+	case "GET /api/v1/teams/{id}", "DELETE /api/v1/teams/{id}":
+		withID(e.team(t).ID)
+	case "PATCH /api/v1/teams/{id}":
+		withID(e.team(t).ID)
+		c.body = map[string]any{"name": unique("Renamed team")}
+	case "POST /api/v1/users":
+		c.body = map[string]any{"email": fmt.Sprintf("new%d@example.com", uniq.Add(1)), "name": "New User", "role": "viewer"}
+	case "GET /api/v1/users/{id}":
+		withID(e.user(t, waymark.RoleMember).ID)
+	case "PATCH /api/v1/users/{id}":
+		withID(e.user(t, waymark.RoleMember).ID)
+		c.body = map[string]any{"name": "Renamed User", "role": "manager"}
+	case "POST /api/v1/tokens":
+		c.body = map[string]any{"name": "integration", "role": "admin"}
+	case "POST /api/v1/personas":
+		c.body = map[string]any{"name": unique("Persona"), "role": "buyer"}
+	case "GET /api/v1/personas/{id}", "DELETE /api/v1/personas/{id}":
+		withID(e.persona(t, waymark.Influencer).ID)
+	case "PATCH /api/v1/personas/{id}":
+		withID(e.persona(t, waymark.Influencer).ID)
+		c.body = map[string]any{"needs": "Fewer surprises"}
+	case "POST /api/v1/accounts":
+		c.body = map[string]any{"name": unique("Account"), "tier": "A"}
+	case "GET /api/v1/accounts/{id}", "DELETE /api/v1/accounts/{id}":
+		withID(e.account(t).ID)
+	case "PATCH /api/v1/accounts/{id}":
+		withID(e.account(t).ID)
+		c.body = map[string]any{"rm_rating": 4}
+	case "POST /api/v1/contacts":
+		c.body = map[string]any{"account_id": e.account(t).ID, "name": "New Contact", "email": "new@client.example"}
+	case "GET /api/v1/contacts/{id}", "DELETE /api/v1/contacts/{id}":
+		withID(e.contact(t, e.account(t).ID).ID)
+	case "PATCH /api/v1/contacts/{id}":
+		withID(e.contact(t, e.account(t).ID).ID)
+		c.body = map[string]any{"opted_out": true}
+	case "POST /api/v1/contacts/{id}/portal-link":
+		withID(e.contact(t, e.account(t).ID).ID)
+	case "POST /api/v1/journeys":
+		c.body = journeyMap(unique("Journey"), e.team(t).ID, e.team(t).ID)
+	case "GET /api/v1/journeys/{id}", "DELETE /api/v1/journeys/{id}", "GET /api/v1/journeys/{id}/analytics":
+		withID(e.journey(t))
+	case "PUT /api/v1/journeys/{id}":
+		withID(e.journey(t))
+		c.body = journeyMap(unique("Journey"), e.team(t).ID, e.team(t).ID)
+	case "GET /api/v1/journeys/{id}/versions/{n}":
+		withID(e.journey(t))
+		c.path = strings.Replace(c.path, "{n}", "1", 1)
+	case "POST /api/v1/cases":
+		c.body = map[string]any{"journey_id": e.journey(t), "account_id": e.account(t).ID}
+	case "GET /api/v1/cases/{id}":
+		withID(e.startCase(t))
+	case "POST /api/v1/cases/{id}/events":
+		withID(e.startCase(t))
+		c.body = map[string]any{"type": "advance"}
+	case "PUT /api/v1/cases/{id}/cell":
+		withID(e.startCase(t))
+		c.body = map[string]any{"cell": []any{map[string]any{"user_id": e.user(t, waymark.RoleMember).ID, "role": "relationship_manager"}}}
+	case "POST /api/v1/imports/{kind}":
+		c.path = "/api/v1/imports/accounts"
+		c.body = fmt.Sprintf("external_id,name\nIMP-%d,Imported Ltd\n", uniq.Add(1))
+		c.contentType = "text/csv"
+	default:
+		t.Fatalf("no sample request for %s %s: add one to sample in roles_test.go", rt.Method, rt.Path)
+	}
+	return c
+}
+
+// article gives "an admin", "a viewer".
+func article(role string) string {
+	switch role {
+	case "":
+		return "a caller without a token"
+	case "bad":
+		return "a caller with an unknown token"
+	case "admin":
+		return "an admin"
+	}
+	return "a " + role
+}
+
+// TestRoleMatrix calls every route as every role, as an unknown token and
+// without a token: a role below the route's least role is refused with a
+// 403 and changes nothing; a missing or wrong token is a 401; a role that
+// is enough gets through.
+func TestRoleMatrix(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *apiEnv) {
+		routes := e.api.Routes()
+		if len(routes) < 20 {
+			t.Fatalf("only %d routes", len(routes))
+		}
+		for _, rt := range routes {
+			for _, as := range principals {
+				allowed := as != "" && as != "bad" && waymark.Role(as).AtLeast(rt.Role)
+				verb := "is refused"
+				if allowed {
+					verb = "may call"
+				}
+				t.Run(fmt.Sprintf("%s %s %s %s", article(as), verb, rt.Method, rt.Path), func(t *testing.T) {
+					c := e.sample(t, rt)
+					c.as = as
+					before := snapshot(t, e.db)
+					r := e.do(t, c)
+					switch {
+					case as == "" || as == "bad":
+						r.problem(t, http.StatusUnauthorized)
+						if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+							t.Errorf("401 without a WWW-Authenticate: Bearer header: %v", r.Header)
+						}
+						unchanged(t, e.db, before)
+					case !allowed:
+						p := r.problem(t, http.StatusForbidden)
+						if !strings.Contains(p.Detail, string(rt.Role)) {
+							t.Errorf("the 403 does not say which role is needed: %q", p.Detail)
+						}
+						unchanged(t, e.db, before)
+					case rt.Path == "/api/v1/imports/{kind}":
+						// The importer's own tests hold what it answers.
+						if r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden {
+							t.Fatalf("refused with %d: %s", r.Status, r.Body)
+						}
+					default:
+						if r.Status < 200 || r.Status > 299 {
+							t.Fatalf("status %d, want success: %s", r.Status, r.Body)
+						}
+					}
+				})
+			}
+		}
+	})
+}
+
+// TestViewerCannotWrite holds that a viewer reads only.
+func TestViewerCannotWrite(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *apiEnv) {
+		writes := 0
+		for _, rt := range e.api.Routes() {
+			if rt.Method == http.MethodGet {
+				continue
+			}
+			writes++
+			t.Run(fmt.Sprintf("a viewer cannot %s %s", rt.Method, rt.Path), func(t *testing.T) {
+				c := e.sample(t, rt)
+				c.as = "viewer"
+				before := snapshot(t, e.db)
+				e.do(t, c).problem(t, http.StatusForbidden)
+				unchanged(t, e.db, before)
+			})
+		}
+		if writes < 12 {
+			t.Fatalf("only %d write routes", writes)
+		}
+	})
+}
+
+// TestMemberCannotManageUsersOrTokens holds that only an admin creates or
+// changes users and API tokens.
+func TestMemberCannotManageUsersOrTokens(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *apiEnv) {
+		u := e.user(t, waymark.RoleMember)
+		for _, tc := range []struct {
+			name   string
+			as     string
+			method string
+			path   string
+			body   any
+		}{
+			{"a member cannot create a user", "member", "POST", "/api/v1/users", map[string]any{"email": "sneaky@example.com", "name": "Sneaky", "role": "admin"}},
+			{"a member cannot make themselves an admin", "member", "PATCH", fmt.Sprintf("/api/v1/users/%d", u.ID), map[string]any{"role": "admin"}},
+			{"a member cannot create an API token", "member", "POST", "/api/v1/tokens", map[string]any{"name": "mine", "role": "admin"}},
+			{"a manager cannot create a user", "manager", "POST", "/api/v1/users", map[string]any{"email": "sneaky@example.com", "name": "Sneaky", "role": "admin"}},
+			{"a manager cannot change a user", "manager", "PATCH", fmt.Sprintf("/api/v1/users/%d", u.ID), map[string]any{"disabled": true}},
+			{"a manager cannot create an API token", "manager", "POST", "/api/v1/tokens", map[string]any{"name": "mine", "role": "admin"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				before := snapshot(t, e.db)
+				e.req(t, tc.as, tc.method, tc.path, tc.body).problem(t, http.StatusForbidden)
+				unchanged(t, e.db, before)
+			})
+		}
+	})
+}
