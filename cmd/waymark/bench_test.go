@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -126,4 +127,115 @@ func BenchmarkHTTPGetAccount(b *testing.B) {
 		res.Body.Close()
 		return res.StatusCode
 	}, 200)
+}
+
+// benchJSON sends a JSON request and decodes the answer into out.
+func benchJSON(b *testing.B, c *http.Client, method, url, token string, body any, out any) {
+	var buf bytes.Buffer
+	json.NewEncoder(&buf).Encode(body)
+	req, _ := http.NewRequest(method, url, &buf)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := c.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode >= 300 {
+		msg, _ := io.ReadAll(res.Body)
+		b.Fatalf("%s %s: %d %s", method, url, res.StatusCode, msg)
+	}
+	if out != nil {
+		json.NewDecoder(res.Body).Decode(out)
+	}
+}
+
+// BenchmarkHTTPCaseEvents posts case moves (block and unblock in turn, each
+// client on a case of its own) through the real server on SQLite.
+func BenchmarkHTTPCaseEvents(b *testing.B) {
+	base, token := benchServer(b)
+	c := benchClient()
+	var team, acc struct{ ID int64 }
+	benchJSON(b, c, "POST", base+"/api/v1/teams", token, map[string]any{"name": "Ops"}, &team)
+	benchJSON(b, c, "POST", base+"/api/v1/accounts", token, map[string]any{"name": "Acme"}, &acc)
+	var j struct{ ID int64 }
+	benchJSON(b, c, "POST", base+"/api/v1/journeys", token, map[string]any{
+		"name":   "Lending",
+		"stages": []map[string]any{{"key": "review", "name": "Review", "owner_team_id": team.ID}, {"key": "sign", "name": "Sign", "owner_team_id": team.ID}},
+		"tracks": []map[string]any{{"key": "standard", "rank": 1, "stages": []string{"review", "sign"}, "target_days": map[string]int{"review": 5, "sign": 2}}},
+	}, &j)
+	cases := make([]int64, benchClients*2)
+	for i := range cases {
+		var cs struct{ ID int64 }
+		benchJSON(b, c, "POST", base+"/api/v1/cases", token, map[string]any{"journey_id": j.ID, "account_id": acc.ID}, &cs)
+		cases[i] = cs.ID
+	}
+	var next atomic.Int64
+	b.SetParallelism((benchClients + 1) / 2)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		id := cases[int(next.Add(1)-1)%len(cases)]
+		blocked := false
+		for pb.Next() {
+			body := `{"type":"block","reason":"waiting for the client's accounts"}`
+			if blocked {
+				body = `{"type":"unblock"}`
+			}
+			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/cases/%d/events", base, id), strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := c.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				b.Errorf("status %d", res.StatusCode)
+				return
+			}
+			blocked = !blocked
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkBareCaseEventInsert is the baseline: the same event rows
+// inserted into the same SQLite schema with a prepared statement, 1,000 a
+// transaction, with no HTTP, no rules and no JSON.
+func BenchmarkBareCaseEventInsert(b *testing.B) {
+	dbURL := "sqlite:" + filepath.Join(b.TempDir(), "bare.db")
+	s, err := openDB(b.Context(), dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	raw, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dbURL, "sqlite:")+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	raw.Exec(`INSERT INTO teams (id, name, created_at) VALUES (1, 'Ops', '2026-01-01')`)
+	raw.Exec(`INSERT INTO accounts (id, name, tier, status, created_at, updated_at) VALUES (1, 'Acme', 'C', 'active', '2026-01-01', '2026-01-01')`)
+	raw.Exec(`INSERT INTO journeys (id, name, kind, version, created_at, updated_at) VALUES (1, 'J', 'other', 1, '2026-01-01', '2026-01-01')`)
+	raw.Exec(`INSERT INTO cases (id, journey_id, journey_version, account_id, track, status, started_at, due_at, last_event_at, created_at)
+		VALUES (1, 1, 1, 1, 'standard', 'active', '2026-01-01', '2026-01-01', '2026-01-01', '2026-01-01')`)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; {
+		tx, err := raw.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		stmt, _ := tx.Prepare(`INSERT INTO case_events (case_id, type, from_stage, to_stage, reason, at) VALUES (1, 'block', 'review', 'review', 'waiting for the client''s accounts', ?)`)
+		for j := 0; j < 1000 && i < b.N; j, i = j+1, i+1 {
+			if _, err := stmt.Exec(time.Now().UTC()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stmt.Close()
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "rows/s")
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -140,10 +141,11 @@ func (s *Service) MoveTx(ctx context.Context, tx *store.Tx, id int64, ev *waymar
 		return nil, nil, err
 	}
 	ev.UserID = userID(actor)
+	before := slices.Clone(c.Steps)
 	if err := c.Apply(ev, s.now(), s.loc); err != nil {
 		return nil, nil, err
 	}
-	if err := tx.SaveCase(ctx, c, ev, s.loc); err != nil {
+	if err := tx.SaveCase(ctx, c, before, ev, s.loc); err != nil {
 		return nil, nil, err
 	}
 	typ := waymark.CaseUpdated

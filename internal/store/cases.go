@@ -256,14 +256,19 @@ func (tx *Tx) insertCaseEvent(ctx context.Context, ev *waymark.CaseEvent) error 
 }
 
 // SaveCase stores a case after a move, with the move's event. Completed
-// steps keep their duration in business days for the analytics and ETA.
-func (tx *Tx) SaveCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent, loc *time.Location) error {
+// steps keep their duration in business days for the analytics and ETA;
+// before is the case's steps as loaded: only the steps that changed are
+// written.
+func (tx *Tx) SaveCase(ctx context.Context, c *waymark.Case, before []waymark.Step, ev *waymark.CaseEvent, loc *time.Location) error {
 	if _, err := tx.Exec(ctx, `UPDATE cases SET status = ?, current_stage = ?, completed_at = ?, cancelled_at = ?, blocked_at = ?, blocked_seconds = ?,
 		block_reason = ?, rework_count = ?, last_event_at = ? WHERE id = ?`,
 		c.Status, c.CurrentStage, c.CompletedAt, c.CancelledAt, c.BlockedAt, c.BlockedSeconds, c.BlockReason, c.ReworkCount, c.LastEventAt, c.ID); err != nil {
 		return fmt.Errorf("save case: %w", err)
 	}
-	for _, st := range c.Steps {
+	for i, st := range c.Steps {
+		if i < len(before) && sameStep(before[i], st) {
+			continue
+		}
 		var dur any
 		if st.Status == waymark.StepDone && st.StartedAt != nil && st.CompletedAt != nil {
 			dur = waymark.BusinessDaysBetween(*st.StartedAt, *st.CompletedAt, loc)
@@ -390,4 +395,12 @@ func (db *DB) OverdueSteps(ctx context.Context, now time.Time, n int) ([]Overdue
 // breach).
 func (tx *Tx) AddCaseEvent(ctx context.Context, ev *waymark.CaseEvent) error {
 	return tx.insertCaseEvent(ctx, ev)
+}
+
+// sameStep reports whether two versions of a step hold the same values.
+func sameStep(a, b waymark.Step) bool {
+	eqT := func(x, y *time.Time) bool { return (x == nil) == (y == nil) && (x == nil || x.Equal(*y)) }
+	eqB := func(x, y *bool) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	return a.Status == b.Status && eqT(a.StartedAt, b.StartedAt) && eqT(a.AcceptedAt, b.AcceptedAt) && eqT(a.CompletedAt, b.CompletedAt) &&
+		eqT(a.DueAt, b.DueAt) && eqT(a.BreachedAt, b.BreachedAt) && eqB(a.OnTime, b.OnTime)
 }
