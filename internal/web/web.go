@@ -1,11 +1,17 @@
 // Package web is Waymark's server-rendered UI for internal users and the
-// client portal.
+// client portal: html/template pages over embedded files, htmx for
+// interaction, and static assets embedded with hashed names.
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
+	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/store"
 )
 
@@ -16,19 +22,162 @@ type Config struct {
 
 // Handler serves the UI.
 type Handler struct {
-	db  *store.DB
-	log *slog.Logger
-	cfg Config
+	db     *store.DB
+	log    *slog.Logger
+	cfg    Config
+	secure bool // the session cookie is sent over https only
+
+	tmpl   templates
+	assets *assets
+	csrf   *http.CrossOriginProtection
+
+	// Failed logins are limited per client address and per email.
+	byClient *limiter
+	byEmail  *limiter
+
+	now func() time.Time
 }
 
-// New returns the UI handler.
+// New returns the UI handler. It panics if the embedded templates or
+// assets are broken, which the package's tests catch first.
 func New(db *store.DB, log *slog.Logger, cfg Config) *Handler {
-	return &Handler{db: db, log: log, cfg: cfg}
+	h := &Handler{
+		db: db, log: log, cfg: cfg,
+		byClient: newLimiter(loginEvery, loginBurst),
+		byEmail:  newLimiter(loginEvery, loginBurst),
+		now:      time.Now,
+	}
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
+		h.secure = true
+	}
+	var err error
+	if h.assets, err = loadAssets(staticFS); err != nil {
+		panic("web: " + err.Error())
+	}
+	if h.assets.url("app.js") == "" || h.assets.url("app.css") == "" {
+		log.Warn("the web UI's front end is not built; pages work without its script and styles. Run `make assets`.")
+	}
+	if h.tmpl, err = parseTemplates(h.funcs()); err != nil {
+		panic("web: " + err.Error())
+	}
+
+	// Cross-site requests may not change anything (login and logout
+	// included): the browser's Sec-Fetch-Site, or else Origin against
+	// Host, tells where a request comes from.
+	h.csrf = http.NewCrossOriginProtection()
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme != "" && u.Host != "" {
+		// A proxy in front may rewrite Host; the public origin stays trusted.
+		if err := h.csrf.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			log.Warn("web: trusted origin", "err", err)
+		}
+	}
+	h.csrf.SetDenyHandler(http.HandlerFunc(h.crossOrigin))
+	return h
+}
+
+// SetClock replaces the clock, for tests.
+func (h *Handler) SetClock(now func() time.Time) {
+	h.now = now
+	h.byClient.now = now
+	h.byEmail.now = now
 }
 
 // Register adds the UI's routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("Waymark"))
+	mux.Handle("GET /static/{file}", h.assets)
+
+	mux.Handle("GET /login", h.page(h.loginForm))
+	mux.Handle("POST /login", h.page(h.login))
+	mux.Handle("POST /logout", h.page(h.logout))
+
+	mux.Handle("GET /{$}", h.app(h.dashboard))
+	mux.Handle("GET /accounts", h.app(h.accounts))
+	mux.Handle("GET /accounts/{id}", h.app(h.account))
+	mux.Handle("GET /settings", h.app(h.settings))
+	mux.Handle("GET /search", h.app(h.search))
+	// Any other address is the UI's 404, behind login like the rest. The
+	// pattern has no method so that it stays less specific than every other
+	// route of the server ("/api/v1/" included) and never clashes with one.
+	mux.Handle("/", h.app(func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r, "") }))
+}
+
+// page wraps every HTML route: security headers on every answer, refusals
+// included, then cross-origin protection for anything that is not a GET.
+func (h *Handler) page(next http.HandlerFunc) http.Handler {
+	protected := h.csrf.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		// Nothing comes from another host; no inline script or style.
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("X-Frame-Options", "DENY")
+		// Pages show client data: keep them out of shared caches and disk.
+		hd.Set("Cache-Control", "no-store")
+		protected.ServeHTTP(w, r)
 	})
+}
+
+// app wraps the routes that need a logged-in user: without a live session,
+// a page request is sent to the login page, and back here after it.
+func (h *Handler) app(next http.HandlerFunc) http.Handler {
+	return h.page(func(w http.ResponseWriter, r *http.Request) {
+		u, err := h.sessionUser(r)
+		if err != nil {
+			if waymark.ErrorCode(err) != waymark.EUNAUTHORIZED {
+				h.serverError(w, r, err)
+				return
+			}
+			target := "/login"
+			if next := r.URL.RequestURI(); next != "/" {
+				target += "?next=" + url.QueryEscape(next)
+			}
+			if r.Header.Get("HX-Request") == "true" {
+				// htmx would swap the login page into a fragment; make it
+				// load the whole page instead.
+				w.Header().Set("HX-Redirect", target)
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		ctx := context.WithValue(r.Context(), userKey{}, u)
+		ctx = waymark.WithPrincipal(ctx, waymark.Principal{UserID: u.ID, Name: u.Name, Role: u.Role})
+		next(w, r.WithContext(ctx))
+	})
+}
+
+type userKey struct{}
+
+// userFrom returns the logged-in user of a request, or nil.
+func userFrom(r *http.Request) *waymark.User {
+	u, _ := r.Context().Value(userKey{}).(*waymark.User)
+	return u
+}
+
+// crossOrigin answers a state-changing request that came from another site.
+func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	h.log.Warn("web: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+		"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+	h.render(w, r, http.StatusForbidden, "error", page{Title: "Refused", Data: errorPage{
+		Status: http.StatusForbidden, Heading: "Request refused",
+		Message: "This form was sent from another site, so Waymark did not act on it. Go back to Waymark and try again from there.",
+	}})
+}
+
+// safeNext returns next when it is a path on this site, else "/": the
+// login page must never send a user to another host.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	if strings.ContainsAny(next, "\r\n\t\\") {
+		return "/"
+	}
+	return next
 }

@@ -1,0 +1,436 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/demo"
+)
+
+// chromiumPath is Debian's Chromium, which .ci/run installs.
+const chromiumPath = "/usr/bin/chromium"
+
+// needBrowser skips the test when Chromium or the built front end is
+// missing, except in CI (CI=true), where both must be there.
+func needBrowser(t *testing.T) {
+	t.Helper()
+	missing := func(what string) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing; CI must provide it", what)
+		}
+		t.Skipf("%s is missing; skipping the browser test", what)
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		missing(chromiumPath + " (apt-get install chromium)")
+	}
+	if _, err := os.Stat(filepath.Join("..", "..", "internal", "web", "static", "dist", "app.js")); err != nil {
+		missing("the built front end (make assets)")
+	}
+}
+
+// browserServer runs `waymark serve` on a free port with the database at
+// dbURL and returns its URL. The server's log is shown if the test fails.
+func browserServer(t *testing.T, dbURL string, demo bool) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	base := "http://" + ln.Addr().String()
+	cfg := serveConfig{Addr: ln.Addr().String(), DB: dbURL, BaseURL: base, Demo: demo, LogLevel: "debug"}
+	go func() {
+		done <- serve(ctx, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), ln, cfg, func() { close(ready) })
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("the server did not start")
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return base
+}
+
+// syncBuffer is a buffer the server's goroutines may write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newBrowser starts a headless Chromium with a fresh profile, closed when
+// the test ends.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	profile := t.TempDir() // made first, so that it is removed after the browser quits
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1440, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() {
+		cancelTime()
+		cancelTab()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// seedBrowserWorkspace makes a user who logs in and a few accounts with
+// contacts, and returns the user's email.
+func seedBrowserWorkspace(t *testing.T, dbURL, password string) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := openDB(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	me := &waymark.User{Email: "rita@supplier.example", Name: "Rita Relationship", Role: waymark.RoleManager}
+	must(db.CreateUser(ctx, me, password))
+	owner := &waymark.User{Email: "olaf@supplier.example", Name: "Olaf Owner", Role: waymark.RoleMember}
+	must(db.CreateUser(ctx, owner, ""))
+	cfo := &waymark.Persona{Name: "CFO", Role: waymark.DecisionMaker}
+	must(db.CreatePersona(ctx, cfo))
+	lead := &waymark.Persona{Name: "Project lead", Role: waymark.Influencer}
+	must(db.CreatePersona(ctx, lead))
+
+	renewal, _ := waymark.ParseDate("2031-06-30")
+	ext := func(s string) *string { return &s }
+	accounts := []*waymark.Account{
+		{Name: "Nordbank", ExternalID: ext("CRM-100"), Segment: "Banking", Tier: "A", OwnerID: &me.ID, AnnualValue: 1200000, RenewalDate: &renewal},
+		{Name: "Elevator Works", ExternalID: ext("CRM-200"), Segment: "Industry", Tier: "B", OwnerID: &owner.ID, AnnualValue: 340000},
+		{Name: "Autoparts Ltd", ExternalID: ext("CRM-300"), Segment: "Industry", Tier: "C", AnnualValue: 85000},
+	}
+	for _, a := range accounts {
+		must(db.CreateAccount(ctx, a))
+	}
+	for _, c := range []*waymark.Contact{
+		{AccountID: accounts[1].ID, Name: "Carla Cortez", Email: "carla@elevator.example", Title: "Chief Financial Officer", PersonaID: &cfo.ID},
+		{AccountID: accounts[1].ID, Name: "Pete Plant", Email: "pete@elevator.example", Title: "Plant manager", PersonaID: &lead.ID, OptedOut: true},
+		{AccountID: accounts[0].ID, Name: "Nils Nord", Email: "nils@nordbank.example", Title: "Head of lending", PersonaID: &cfo.ID},
+	} {
+		must(db.CreateContact(ctx, c))
+	}
+	return me.Email
+}
+
+// TestBrowserLoginAndAccounts drives the real pages in headless Chromium:
+// log in, read and filter the accounts list, open an account, search, log out.
+func TestBrowserLoginAndAccounts(t *testing.T) {
+	needBrowser(t)
+	const password = "a long enough password"
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
+	email := seedBrowserWorkspace(t, dbURL, password)
+	base := browserServer(t, dbURL, false)
+	ctx := newBrowser(t)
+
+	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	location := func() string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimPrefix(s, base)
+	}
+	// waitFor polls a JavaScript predicate; a timeout names what was awaited.
+	waitFor := func(what, predicate string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("waiting until %s: %v", what, err)
+		}
+	}
+	const rows = `document.querySelectorAll('#accounts-table tbody tr').length`
+
+	// Watch the console: a script error or a refused load (the Content
+	// Security Policy allows nothing from another host, nor inline code)
+	// fails the test at the end.
+	var (
+		consoleMu sync.Mutex
+		problems  []string
+	)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	messages := chromedp.Console(watchCtx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			// The wrong password's 401 is expected; any other error is not.
+			if m.IsException() || m.Source == "security" || m.Type == chromedp.ConsoleError && !strings.Contains(m.Text, "status of 401") {
+				consoleMu.Lock()
+				problems = append(problems, m.String())
+				consoleMu.Unlock()
+			}
+		}
+	}()
+	defer func() {
+		stopWatch()
+		<-watched
+		for _, p := range problems {
+			t.Errorf("browser console: %s", p)
+		}
+	}()
+
+	step("open the accounts list", chromedp.Navigate(base+"/accounts"), chromedp.WaitVisible(chromedp.ID("email")))
+	if got := location(); got != "/login?next=%2Faccounts" {
+		t.Fatalf("a logged-out visit to /accounts landed on %q; want the login page", got)
+	}
+
+	step("log in with a wrong password",
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), "not the password"),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("login-error")))
+	if got := text("#login-error"); !strings.Contains(got, "Wrong email or password") {
+		t.Fatalf("login error %q", got)
+	}
+
+	step("log in",
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("accounts-table")))
+	if got := location(); got != "/accounts" {
+		t.Fatalf("after login the browser is at %q; want /accounts", got)
+	}
+	table := text("#accounts-table")
+	for _, want := range []string{"Nordbank", "Elevator Works", "Autoparts Ltd", "CRM-100", "1,200,000", "Olaf Owner"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the accounts table lacks %q:\n%s", want, table)
+		}
+	}
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof window.htmx === "object"`)); err != nil || !ok {
+		t.Fatalf("htmx is not loaded (%v)", err)
+	}
+
+	step("search the list", chromedp.SendKeys(chromedp.ID("accounts-q"), "nord"))
+	waitFor("the search leaves one account", rows+` === 1`)
+	if got := text("#accounts-table tbody"); !strings.Contains(got, "Nordbank") {
+		t.Fatalf("searching for nord shows:\n%s", got)
+	}
+	waitFor("the URL carries the search", `location.search === "?q=nord"`)
+
+	step("filter by segment and tier",
+		chromedp.Evaluate[chromedp.Void](`(() => {
+			document.getElementById("accounts-q").value = "";
+			const seg = document.getElementById("accounts-segment");
+			seg.value = "Industry";
+			seg.dispatchEvent(new Event("change", {bubbles: true}));
+		})()`))
+	waitFor("the segment leaves two accounts", rows+` === 2`)
+	step("filter by tier", chromedp.Evaluate[chromedp.Void](`(() => {
+		const tier = document.getElementById("accounts-tier");
+		tier.value = "B";
+		tier.dispatchEvent(new Event("change", {bubbles: true}));
+	})()`))
+	waitFor("segment and tier leave one account", rows+` === 1 && document.querySelector('#accounts-table tbody').textContent.includes("Elevator Works")`)
+	if got := location(); got != "/accounts?segment=Industry&tier=B" {
+		t.Errorf("the filtered list's URL is %q", got)
+	}
+
+	step("open the account",
+		chromedp.Click(chromedp.CSS(`#accounts-table tbody a[href^="/accounts/"]`)),
+		chromedp.WaitVisible(chromedp.ID("contacts-table")))
+	if got := text("#account-name"); got != "Elevator Works" {
+		t.Fatalf("the account page is titled %q", got)
+	}
+	contacts := text("#contacts-table")
+	for _, want := range []string{"Carla Cortez", "CFO", "Decision maker", "Chief Financial Officer", "carla@elevator.example", "Pete Plant", "Opted out"} {
+		if !strings.Contains(contacts, want) {
+			t.Errorf("the contacts lack %q:\n%s", want, contacts)
+		}
+	}
+
+	step("search everywhere",
+		chromedp.SendKeys(chromedp.ID("global-search"), "nils"),
+		chromedp.WaitVisible(chromedp.CSS("#search-results .hit")))
+	if got := text("#search-results"); !strings.Contains(got, "Nils Nord") || !strings.Contains(got, "Nordbank") {
+		t.Fatalf("the live search shows:\n%s", got)
+	}
+	step("follow a search result",
+		chromedp.Click(chromedp.CSS("#search-results .hit")),
+		chromedp.WaitVisible(chromedp.ID("contacts-table")))
+	if got := text("#account-name"); got != "Nordbank" {
+		t.Fatalf("the search result led to %q", got)
+	}
+
+	step("log out",
+		chromedp.Click(chromedp.CSS(".user-menu summary")),
+		chromedp.Click(chromedp.ID("logout")),
+		chromedp.WaitVisible(chromedp.ID("email")))
+	if got := location(); got != "/login" {
+		t.Fatalf("after logout the browser is at %q", got)
+	}
+	step("a page after logout asks to log in again", chromedp.Navigate(base+"/accounts"), chromedp.WaitVisible(chromedp.ID("email")))
+}
+
+// TestBrowserScreenshots saves screenshots of every page at desktop and
+// phone sizes, on the demo workspace and on an empty one, for a person to
+// look at. It runs only when WAYMARK_SCREENSHOTS names a folder.
+func TestBrowserScreenshots(t *testing.T) {
+	dir := os.Getenv("WAYMARK_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set WAYMARK_SCREENSHOTS=DIR to save screenshots of the UI")
+	}
+	needBrowser(t)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, ws := range []struct {
+		name string
+		demo bool
+	}{{"demo", true}, {"empty", false}} {
+		t.Run(ws.name, func(t *testing.T) {
+			dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
+			email, password := demo.AdminEmail, demo.Password
+			if !ws.demo {
+				email, password = "sam@supplier.example", "a long enough password"
+				if _, _, err := execCLI(t, password+"\n", "user", "create", "--db", dbURL, "--email", email, "--name", "Sam Screenshot", "--role", "admin", "--password-stdin"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			base := browserServer(t, dbURL, ws.demo)
+			ctx := newBrowser(t)
+			// Desktop shots show the whole page; phone shots what the
+			// screen shows, so that they stay readable.
+			shot := func(name string) {
+				t.Helper()
+				capture := chromedp.FullScreenshot(100)
+				if strings.HasSuffix(name, "-phone") {
+					capture = chromedp.CaptureScreenshot()
+				}
+				png, err := chromedp.Run(ctx, capture)
+				if err != nil {
+					t.Fatalf("screenshot %s: %v", name, err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, ws.name+"-"+name+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("email"))); err != nil {
+				t.Fatal(err)
+			}
+			shot("login-desktop")
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844),
+				chromedp.SendKeys(chromedp.ID("email"), email),
+				chromedp.SendKeys(chromedp.ID("password"), "wrong password"),
+				chromedp.Click(chromedp.ID("login-submit")),
+				chromedp.WaitVisible(chromedp.ID("login-error"))); err != nil {
+				t.Fatal(err)
+			}
+			shot("login-error-phone")
+			if err := chromedp.Do(ctx,
+				chromedp.SendKeys(chromedp.ID("password"), password),
+				chromedp.Click(chromedp.ID("login-submit")),
+				chromedp.WaitVisible(chromedp.ID("global-search"))); err != nil {
+				t.Fatal(err)
+			}
+			pages := []string{"/", "/accounts", "/settings", "/search?q=a", "/accounts/1", "/accounts/999999"}
+			for _, size := range []struct {
+				name string
+				w, h int64
+			}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+				if err := chromedp.Do(ctx, chromedp.EmulateViewport(size.w, size.h)); err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range pages {
+					if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
+						t.Fatalf("%s: %v", p, err)
+					}
+					shot(shotName(p) + "-" + size.name)
+				}
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+"/accounts"), chromedp.WaitVisible(chromedp.CSS("main h1")),
+					chromedp.SendKeys(chromedp.ID("global-search"), "an"), chromedp.Sleep(800*time.Millisecond)); err != nil {
+					t.Fatal(err)
+				}
+				shot("live-search-" + size.name)
+				if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".user-menu summary")), chromedp.WaitVisible(chromedp.ID("logout"))); err != nil {
+					t.Fatal(err)
+				}
+				shot("user-menu-" + size.name)
+			}
+		})
+	}
+}
+
+func shotName(path string) string {
+	switch {
+	case path == "/":
+		return "dashboard"
+	case strings.HasPrefix(path, "/search"):
+		return "search"
+	case path == "/accounts/999999":
+		return "not-found"
+	case strings.HasPrefix(path, "/accounts/"):
+		return "account"
+	}
+	return strings.Trim(path, "/")
+}

@@ -1,0 +1,333 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/store"
+)
+
+// accountsPerPage is the length of a page of the accounts list.
+const accountsPerPage = 50
+
+// dashboardPage is the data of the dashboard.
+type dashboardPage struct {
+	*store.Overview
+	Renewals     []store.Renewal
+	RenewalsDays int
+}
+
+// dashboard answers "what do we have?": accounts by tier and segment, who
+// renews soon, and the people on both sides.
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	o, err := h.db.Overview(ctx, 8)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	const days = 90
+	from := today(h.now())
+	to := waymark.Date{Time: from.AddDate(0, 0, days)}
+	renewals, err := h.db.UpcomingRenewals(ctx, from, to, 8)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", User: userFrom(r),
+		Data: dashboardPage{Overview: o, Renewals: renewals, RenewalsDays: days}})
+}
+
+// accountFilter is the accounts list's filter as the URL carries it.
+type accountFilter struct {
+	Q, Segment, Tier, Owner, Status string
+	After                           int64
+}
+
+func readAccountFilter(q url.Values) accountFilter {
+	f := accountFilter{
+		Q:       strings.TrimSpace(q.Get("q")),
+		Segment: q.Get("segment"),
+		Tier:    q.Get("tier"),
+		Owner:   q.Get("owner"),
+		Status:  q.Get("status"),
+	}
+	f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
+	if f.After < 0 {
+		f.After = 0
+	}
+	if len([]rune(f.Q)) > 200 {
+		f.Q = string([]rune(f.Q)[:200])
+	}
+	return f
+}
+
+// query writes the filter back as a URL query, without empty values;
+// after adds the page.
+func (f accountFilter) query(after int64) string {
+	v := url.Values{}
+	for k, s := range map[string]string{"q": f.Q, "segment": f.Segment, "tier": f.Tier, "owner": f.Owner, "status": f.Status} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if after > 0 {
+		v.Set("after", strconv.FormatInt(after, 10))
+	}
+	return v.Encode() // sorted by key, so every view has one URL
+}
+
+// URL is the accounts list with this filter, from its first page.
+func (f accountFilter) URL() string { return withQuery("/accounts", f.query(0)) }
+
+// Filtered reports whether any filter is set.
+func (f accountFilter) Filtered() bool {
+	return f.Q != "" || f.Segment != "" || f.Tier != "" || f.Owner != "" || f.Status != ""
+}
+
+func withQuery(path, q string) string {
+	if q == "" {
+		return path
+	}
+	return path + "?" + q
+}
+
+// accountsPage is the data of the accounts list.
+type accountsPage struct {
+	Filter   accountFilter
+	Rows     []store.AccountRow
+	Matching int  // accounts that match the filter
+	Any      bool // whether there is any account at all
+	NextURL  string
+	FirstURL string // set on every page but the first
+	Segments []string
+	Owners   []*waymark.User
+	Tiers    []string
+	Statuses []string
+}
+
+// accounts lists accounts with search and filters, a page at a time. The
+// filter lives in the URL; htmx swaps the results in place, and the page
+// works the same without it.
+func (h *Handler) accounts(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f := readAccountFilter(r.URL.Query())
+	clean := withQuery("/accounts", f.query(f.After))
+	if r.Header.Get("HX-Request") == "true" {
+		// The URL the browser shows is the tidy one, without empty fields.
+		w.Header().Set("HX-Push-Url", clean)
+	} else if r.URL.RawQuery != "" && r.URL.RequestURI() != clean {
+		// A form sent without script carries every field; tidy the URL.
+		http.Redirect(w, r, clean, http.StatusFound)
+		return
+	}
+
+	sf := waymark.AccountFilter{Search: f.Q, Segment: f.Segment, Tier: f.Tier, Status: f.Status,
+		Page: waymark.Page{After: f.After, Limit: accountsPerPage + 1}}
+	if f.Owner != "" {
+		id, err := strconv.ParseInt(f.Owner, 10, 64)
+		if err != nil || id <= 0 {
+			// An owner that cannot exist matches nothing.
+			id = -1
+		}
+		sf.OwnerID = id
+	}
+	rows, err := h.db.AccountRows(ctx, sf)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	p := accountsPage{Filter: f, Tiers: waymark.Tiers, Statuses: []string{waymark.AccountActive, waymark.AccountChurned}}
+	if len(rows) > accountsPerPage {
+		rows = rows[:accountsPerPage]
+		p.NextURL = withQuery("/accounts", f.query(rows[len(rows)-1].ID))
+	}
+	p.Rows = rows
+	if f.After > 0 {
+		p.FirstURL = f.URL()
+	}
+	if p.Matching, err = h.db.CountAccounts(ctx, sf); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	p.Any = p.Matching > 0
+	if !p.Any && f.Filtered() {
+		n, err := h.db.CountAccounts(ctx, waymark.AccountFilter{})
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		p.Any = n > 0
+	}
+	if p.Segments, err = h.db.Segments(ctx); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if p.Owners, err = h.db.Users(ctx, waymark.Page{Limit: 500}); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Vary", "HX-Request")
+	h.render(w, r, http.StatusOK, "accounts", page{Title: "Accounts", Nav: "accounts", User: userFrom(r), Data: p})
+}
+
+// accountPage is the data of an account's page.
+type accountPage struct {
+	Account     *waymark.Account
+	OwnerName   string
+	Contacts    []store.ContactRow
+	NContacts   int
+	MaxContacts int
+}
+
+// maxContacts is how many contacts an account's page lists.
+const maxContacts = 500
+
+// account shows one account and its contacts.
+func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		h.notFound(w, r, "Account not found.")
+		return
+	}
+	a, err := h.db.Account(ctx, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := accountPage{Account: a, MaxContacts: maxContacts}
+	if a.OwnerID != nil {
+		if u, err := h.db.User(ctx, *a.OwnerID); err == nil {
+			p.OwnerName = u.Name
+		} else if waymark.ErrorCode(err) != waymark.ENOTFOUND {
+			h.serverError(w, r, err)
+			return
+		}
+	}
+	if p.Contacts, err = h.db.AccountContactRows(ctx, id, maxContacts); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	p.NContacts = len(p.Contacts)
+	if p.NContacts == maxContacts {
+		if p.NContacts, err = h.db.CountContacts(ctx, id); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+	}
+	h.render(w, r, http.StatusOK, "account", page{Title: a.Name, Nav: "accounts", User: userFrom(r), Data: p})
+}
+
+// settingsPage is the data of the settings page.
+type settingsPage struct {
+	Teams    []teamRow
+	Users    []userRow
+	Personas []*waymark.Persona
+}
+
+type teamRow struct {
+	*waymark.Team
+	Members int
+}
+
+type userRow struct {
+	*waymark.User
+	Teams []string
+}
+
+// settings lists the workspace's teams, users and personas (read-only for
+// now; they are changed through the API and the command line).
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	teams, err := h.db.Teams(ctx, waymark.Page{Limit: 500})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	users, err := h.db.Users(ctx, waymark.Page{Limit: 500})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	personas, err := h.db.Personas(ctx, waymark.Page{Limit: 500})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	names := map[int64]string{}
+	members := map[int64]int{}
+	for _, t := range teams {
+		names[t.ID] = t.Name
+	}
+	p := settingsPage{Personas: personas}
+	for _, u := range users {
+		row := userRow{User: u}
+		for _, id := range u.TeamIDs {
+			row.Teams = append(row.Teams, names[id])
+			members[id]++
+		}
+		p.Users = append(p.Users, row)
+	}
+	for _, t := range teams {
+		p.Teams = append(p.Teams, teamRow{Team: t, Members: members[t.ID]})
+	}
+	h.render(w, r, http.StatusOK, "settings", page{Title: "Settings", Nav: "settings", User: userFrom(r), Data: p})
+}
+
+// searchPage is the data of the search results.
+type searchPage struct {
+	Q        string
+	Accounts []store.SearchHit
+	Contacts []store.SearchHit
+}
+
+// search finds accounts and contacts. From the top bar's live search (htmx)
+// it answers a short list; otherwise a full page.
+func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len([]rune(q)) > 200 {
+		q = string([]rune(q)[:200])
+	}
+	live := r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "search-results"
+	max := 20
+	if live {
+		max = 6
+	}
+	if live && q == "" {
+		// An empty box closes the live results.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		return
+	}
+	start := time.Now()
+	hits, err := h.db.Search(r.Context(), q, max)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		h.log.Warn("web: slow search", "duration_ms", d.Milliseconds())
+	}
+	p := searchPage{Q: q}
+	for _, hit := range hits {
+		if hit.Kind == "account" {
+			p.Accounts = append(p.Accounts, hit)
+		} else {
+			p.Contacts = append(p.Contacts, hit)
+		}
+	}
+	w.Header().Set("Vary", "HX-Request, HX-Target")
+	if live {
+		t := h.tmpl["search"]
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := t.ExecuteTemplate(w, "search-live", p); err != nil {
+			h.log.Error("web: render live search", "err", err)
+		}
+		return
+	}
+	h.render(w, r, http.StatusOK, "search", page{Title: "Search", User: userFrom(r), Search: q, Data: p})
+}

@@ -1,0 +1,134 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/store"
+)
+
+// sessionCookie holds the secret of an internal user's session.
+const sessionCookie = "waymark_session"
+
+// sessionUser returns the user of the request's session, or an
+// EUNAUTHORIZED error.
+func (h *Handler) sessionUser(r *http.Request) (*waymark.User, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" || len(c.Value) > 200 {
+		return nil, waymark.Errorf(waymark.EUNAUTHORIZED, "Please log in.")
+	}
+	return h.db.SessionUser(r.Context(), c.Value)
+}
+
+func (h *Handler) setSessionCookie(w http.ResponseWriter, secret string, maxAge time.Duration) {
+	c := &http.Cookie{
+		Name:     sessionCookie,
+		Value:    secret,
+		Path:     "/",
+		HttpOnly: true, // no script may read it
+		Secure:   h.secure,
+		SameSite: http.SameSiteLaxMode, // sent when following a link here, not on cross-site posts
+	}
+	if maxAge > 0 {
+		c.MaxAge = int(maxAge.Seconds())
+	} else {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// loginPage is the data of the login page.
+type loginPage struct {
+	Email string
+	Next  string
+	Error string
+}
+
+// loginForm shows the login form, or goes on to next when the user is
+// logged in already.
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if _, err := h.sessionUser(r); err == nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	h.render(w, r, http.StatusOK, "login", page{Title: "Log in", Data: loginPage{Next: next}})
+}
+
+// login checks an email and password and starts a session. Failed attempts
+// are limited per client and per email; the answer never tells whether the
+// email belongs to a user.
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		h.render(w, r, http.StatusBadRequest, "login", page{Title: "Log in", Data: loginPage{
+			Next: "/", Error: "The form could not be read. Please try again.",
+		}})
+		return
+	}
+	email := strings.TrimSpace(r.PostForm.Get("email"))
+	password := r.PostForm.Get("password")
+	data := loginPage{Email: email, Next: safeNext(r.PostForm.Get("next"))}
+	if email == "" || password == "" {
+		data.Error = "Enter your email and your password."
+		h.render(w, r, http.StatusUnprocessableEntity, "login", page{Title: "Log in", Data: data})
+		return
+	}
+
+	okClient, cancelClient := h.byClient.reserve(clientKey(r.RemoteAddr))
+	okEmail, cancelEmail := h.byEmail.reserve(emailKey(email))
+	if !okClient || !okEmail {
+		// Give back what this refused attempt took from the other bucket.
+		if cancelClient != nil {
+			cancelClient()
+		}
+		if cancelEmail != nil {
+			cancelEmail()
+		}
+		h.log.Warn("web: login rate limited", "client", clientKey(r.RemoteAddr))
+		w.Header().Set("Retry-After", strconv.Itoa(int(loginEvery.Seconds())))
+		data.Error = "Too many login attempts. Wait a minute, then try again."
+		h.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Log in", Data: data})
+		return
+	}
+
+	u, err := h.db.Authenticate(r.Context(), email, password)
+	if err != nil {
+		if waymark.ErrorCode(err) != waymark.EUNAUTHORIZED {
+			h.serverError(w, r, err)
+			return
+		}
+		h.log.Info("web: login failed", "client", clientKey(r.RemoteAddr))
+		data.Error = "Wrong email or password."
+		h.render(w, r, http.StatusUnauthorized, "login", page{Title: "Log in", Data: data})
+		return
+	}
+	// A successful login does not count against the limits, so that people
+	// behind one office address do not lock each other out.
+	cancelClient()
+	cancelEmail()
+
+	secret, err := h.db.CreateSession(r.Context(), u.ID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.setSessionCookie(w, secret, store.SessionTTL)
+	h.log.Info("web: login", "user_id", u.ID)
+	http.Redirect(w, r, data.Next, http.StatusSeeOther)
+}
+
+// logout ends the session and goes back to the login page.
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := h.db.DeleteSession(r.Context(), c.Value); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+	}
+	h.setSessionCookie(w, "", 0)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}

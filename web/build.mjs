@@ -1,0 +1,20 @@
+// Bundles the front end into internal/web/static/dist, which the Go binary
+// embeds. Run with `npm run build` (the Makefile's `assets` target does).
+import * as esbuild from "esbuild";
+import { rmSync } from "node:fs";
+
+const outdir = "../internal/web/static/dist";
+
+// Start clean so that no stale file is embedded.
+rmSync(outdir, { recursive: true, force: true });
+
+await esbuild.build({
+  entryPoints: ["src/app.js", "src/app.css"],
+  outdir,
+  bundle: true,
+  minify: true,
+  // Browsers of the last few years; nothing is loaded from another host.
+  target: ["es2020", "chrome100", "firefox100", "safari15"],
+  legalComments: "eof",
+  logLevel: "warning",
+});
