@@ -12,7 +12,7 @@ all: build
 # internal/web/static/dist, which the binary embeds.
 assets: $(ASSETS)
 
-$(ASSETS): web/package.json web/package-lock.json $(wildcard web/src/*)
+$(ASSETS): web/package.json web/package-lock.json web/build.mjs $(wildcard web/src/*)
 	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 	touch $@
 

@@ -9,7 +9,10 @@ const outdir = "../internal/web/static/dist";
 rmSync(outdir, { recursive: true, force: true });
 
 await esbuild.build({
-  entryPoints: ["src/app.js", "src/app.css"],
+  // app.js runs on every page; charts.js only where a page draws charts
+  // (ECharts is large), live.js where a page updates itself (server-sent
+  // events), portal.css is the client portal's own look.
+  entryPoints: ["src/app.js", "src/app.css", "src/charts.js", "src/live.js", "src/portal.css"],
   outdir,
   bundle: true,
   minify: true,

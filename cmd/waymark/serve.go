@@ -129,7 +129,7 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, c serveConfig
 	metrics := httpapi.NewMetrics()
 	queue.RegisterMetrics(metrics.Registry)
 	api := httpapi.New(db, log, httpapi.WithJourneys(journeys, broker), httpapi.WithBaseURL(c.BaseURL))
-	ui := web.New(db, log, web.Config{BaseURL: c.BaseURL})
+	ui := web.New(db, log, web.Config{BaseURL: c.BaseURL, Journeys: journeys, Broker: broker})
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api)

@@ -12,12 +12,19 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/journey"
+	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
 )
 
 // Config is what the UI needs to know about its deployment.
 type Config struct {
 	BaseURL string // public URL; https turns on Secure cookies
+
+	// Journeys runs cases (with the job queue and the workspace time zone);
+	// Broker delivers live events. Without them the UI makes its own, in UTC.
+	Journeys *journey.Service
+	Broker   *live.Broker
 }
 
 // Handler serves the UI.
@@ -49,6 +56,10 @@ func New(db *store.DB, log *slog.Logger, cfg Config) *Handler {
 	}
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		h.secure = true
+	}
+	if h.cfg.Journeys == nil {
+		h.cfg.Broker = live.New(db, log)
+		h.cfg.Journeys = journey.New(db, log, time.UTC, h.cfg.Broker)
 	}
 	var err error
 	if h.assets, err = loadAssets(staticFS); err != nil {

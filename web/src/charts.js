@@ -1,0 +1,1 @@
+// Charts (ECharts) for the pages that draw them; loaded only there.

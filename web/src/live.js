@@ -1,0 +1,1 @@
+// Live updates over server-sent events for the pages that show them.
