@@ -12,6 +12,7 @@ import (
 // that durable writes are not capped by one fsync each.
 type groupCommit struct {
 	db     *sql.DB
+	idle   func() // runs between batches, when no transaction is open
 	reqs   chan *writeReq
 	wg     sync.WaitGroup
 	closed chan struct{}
@@ -26,8 +27,8 @@ type writeReq struct {
 // maxBatch bounds how many writes share a commit.
 const maxBatch = 256
 
-func newGroupCommit(db *sql.DB) *groupCommit {
-	g := &groupCommit{db: db, reqs: make(chan *writeReq, 1024), closed: make(chan struct{})}
+func newGroupCommit(db *sql.DB, idle func()) *groupCommit {
+	g := &groupCommit{db: db, idle: idle, reqs: make(chan *writeReq, 1024), closed: make(chan struct{})}
 	g.wg.Add(1)
 	go g.loop()
 	return g
@@ -86,6 +87,7 @@ func (g *groupCommit) loop() {
 			}
 		}
 		g.run(batch)
+		g.idle()
 	}
 }
 

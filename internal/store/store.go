@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -33,7 +34,9 @@ type DB struct {
 	read  *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool
 	pool  *pgxpool.Pool
 
-	commits *groupCommit // SQLite only
+	commits    *groupCommit // SQLite only
+	stmts      sync.Map     // SQLite writer's prepared statements, by query
+	unprepared sync.Map     // queries to prepare between two batches
 
 	now func() time.Time
 }
@@ -71,7 +74,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	if err := db.write.PingContext(ctx); err != nil {
 		return fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db.commits = newGroupCommit(db.write)
+	db.commits = newGroupCommit(db.write, db.prepareNoted)
 	return nil
 }
 
@@ -183,17 +186,56 @@ func (tx *Tx) SQL() *sql.Tx { return tx.tx }
 
 // Exec runs a statement.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.db.stmt(query); st != nil {
+		return tx.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, tx.d.rebind(query), args...)
 }
 
 // Query runs a query.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := tx.db.stmt(query); st != nil {
+		return tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, tx.d.rebind(query), args...)
 }
 
 // QueryRow runs a query that returns at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := tx.db.stmt(query); st != nil {
+		return tx.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.d.rebind(query), args...)
+}
+
+// stmt returns the SQLite writer's prepared statement for query, or nil
+// when it is not prepared yet (the caller then runs the query unprepared).
+// Statements cannot be prepared while a transaction holds the writer's one
+// connection, so a new query is noted here and prepared by the group-commit
+// loop between two batches; every later transaction reuses it without
+// parsing the SQL again. On PostgreSQL, pgx caches statements itself.
+func (db *DB) stmt(query string) *sql.Stmt {
+	if db.commits == nil {
+		return nil
+	}
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt)
+	}
+	db.unprepared.Store(query, struct{}{})
+	return nil
+}
+
+// prepareNoted prepares the queries noted by stmt; the group-commit loop
+// calls it when no transaction is open.
+func (db *DB) prepareNoted() {
+	db.unprepared.Range(func(k, _ any) bool {
+		q := k.(string)
+		db.unprepared.Delete(q)
+		if st, err := db.write.Prepare(q); err == nil {
+			db.stmts.Store(q, st)
+		}
+		return true
+	})
 }
 
 // Write runs fn in a write transaction and commits it. On SQLite, writes
