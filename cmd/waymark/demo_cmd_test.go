@@ -39,6 +39,27 @@ func TestDemoFillsAnEmptyDatabaseOnly(t *testing.T) {
 	if _, err := db.Authenticate(ctx, demo.AdminEmail, demo.Password); err != nil {
 		t.Fatalf("the printed login does not work: %v", err)
 	}
+	// The printed portal link enters the client portal as a contact of an
+	// account with open cases.
+	_, link, ok := strings.Cut(out.String(), "http://127.0.0.1:8080/portal/enter/")
+	if !ok {
+		t.Fatalf("the output has no client-portal link:\n%s", out.String())
+	}
+	secret, _, _ := strings.Cut(link, "\n")
+	session, err := db.RedeemPortalLink(ctx, strings.TrimSpace(secret))
+	if err != nil {
+		t.Fatalf("the printed portal link does not work: %v", err)
+	}
+	contact, err := db.PortalContact(ctx, session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open, err := db.Cases(ctx, waymark.CaseFilter{AccountID: contact.AccountID, Status: "open", Page: waymark.Page{Limit: 500}}); err != nil || len(open) == 0 {
+		t.Fatalf("the portal link is for %s, whose account has %d open cases (%v); want some", contact.Name, len(open), err)
+	}
+	if !strings.Contains(out.String(), contact.Name) {
+		t.Errorf("the output does not say whose the portal link is (%s):\n%s", contact.Name, out.String())
+	}
 
 	out.Reset()
 	err = Run(ctx, []string{"demo", "--db", dbURL}, strings.NewReader(""), &out, &errOut)

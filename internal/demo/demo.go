@@ -35,17 +35,30 @@ type workspace struct {
 // all of it is stored, or nothing. It expects an empty workspace (see
 // LoadIfEmpty); names already in use make it fail with a conflict.
 func Load(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	return load(ctx, db, log, time.Now())
+}
+
+// load is Load as if it ran at now: the demo's dates are relative to it,
+// and no case event lies after it.
+func load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) error {
 	start := time.Now()
-	p := makePlan(start.UTC())
+	now = now.UTC().Truncate(time.Second)
+	p := makePlan(now)
 	// One bcrypt hash for every demo user: hashing is slow on purpose.
 	hash, err := store.HashPassword(Password)
 	if err != nil {
 		return fmt.Errorf("demo: hash password: %w", err)
 	}
-	var w *workspace
+	var (
+		w     *workspace
+		cases caseStats
+	)
 	err = db.Seed(ctx, func(s *store.Seeder) error {
 		var err error
-		w, err = loadFoundation(ctx, s, p, hash)
+		if w, err = loadFoundation(ctx, s, p, hash); err != nil {
+			return err
+		}
+		cases, err = loadJourneys(ctx, db, s.Tx(), w, now, log)
 		return err
 	})
 	if err != nil {
@@ -56,7 +69,9 @@ func Load(ctx context.Context, db *store.DB, log *slog.Logger) error {
 		n += len(cs)
 	}
 	log.Debug("demo workspace stored", "teams", len(w.teams), "users", len(w.users), "personas", len(w.personas),
-		"accounts", len(w.accounts), "contacts", n, "took", time.Since(start).Round(time.Millisecond))
+		"accounts", len(w.accounts), "contacts", n, "journeys", 3, "cases", cases.cases, "open", cases.open, "blocked", cases.blocked,
+		"overdue", cases.overdue, "completed", cases.completed, "cancelled", cases.cancelled, "reworked", cases.reworked,
+		"moves", cases.moves, "breaches", cases.breaches, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

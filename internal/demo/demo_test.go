@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/demo"
@@ -24,6 +26,8 @@ type snapshot struct {
 	personas []*waymark.Persona
 	accounts []*waymark.Account
 	contacts []*waymark.Contact
+	journeys []*waymark.Journey
+	cases    []*waymark.Case
 }
 
 func read(t *testing.T, db *store.DB) snapshot {
@@ -52,6 +56,20 @@ func read(t *testing.T, db *store.DB) snapshot {
 			break
 		}
 		s.contacts = append(s.contacts, page...)
+		after = page[len(page)-1].ID
+	}
+	if s.journeys, err = db.Journeys(ctx, waymark.Page{Limit: 500}); err != nil {
+		t.Fatal(err)
+	}
+	for after := int64(0); ; {
+		page, err := db.Cases(ctx, waymark.CaseFilter{Page: waymark.Page{After: after, Limit: 500}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		s.cases = append(s.cases, page...)
 		after = page[len(page)-1].ID
 	}
 	return s
@@ -218,6 +236,11 @@ func TestDemoWorkspace(t *testing.T) {
 			}
 		})
 
+		t.Run("has the bank's three journeys", func(t *testing.T) { checkJourneys(t, db) })
+		now := time.Now().UTC()
+		t.Run("has about 300 cases over 18 months, 40 of them open", func(t *testing.T) { checkCases(t, db, s, now) })
+		t.Run("gives the journey analytics something true to show", func(t *testing.T) { checkAnalytics(t, db, now) })
+
 		t.Run("loads nothing the second time", func(t *testing.T) {
 			loaded, err := demo.LoadIfEmpty(ctx, db, quiet)
 			if err != nil || loaded {
@@ -328,6 +351,9 @@ func TestLoadStoresAllOrNothing(t *testing.T) {
 		if len(s.teams) != 0 || len(s.users) != 0 || len(s.personas) != 1 {
 			t.Fatalf("a failed Load left %d teams, %d users, %d personas", len(s.teams), len(s.users), len(s.personas))
 		}
+		if js, err := db.Journeys(ctx, waymark.Page{Limit: 10}); err != nil || len(js) != 0 {
+			t.Fatalf("a failed Load left %d journeys (%v)", len(js), err)
+		}
 	})
 }
 
@@ -349,7 +375,8 @@ func TestDemoIsTheSameEveryTime(t *testing.T) {
 	})
 }
 
-// describe lists the accounts and contacts of a demo, without ids and times.
+// describe lists the accounts, contacts, journeys and cases of a demo,
+// without ids and times.
 func describe(s snapshot) []string {
 	var out []string
 	for _, a := range s.accounts {
@@ -362,5 +389,359 @@ func describe(s snapshot) []string {
 	for _, c := range s.contacts {
 		out = append(out, fmt.Sprintf("%s <%s> %s %s %v", c.Name, c.Email, c.Title, c.Language, c.OptedOut))
 	}
+	journeys := map[int64]string{}
+	for _, j := range s.journeys {
+		journeys[j.ID] = j.Name
+		out = append(out, fmt.Sprintf("journey %s %s: %d stages, %d tracks, %d rules", j.Name, j.Kind, len(j.Stages), len(j.Tracks), len(j.Rules)))
+	}
+	accounts := map[int64]string{}
+	for _, a := range s.accounts {
+		accounts[a.ID] = a.Name
+	}
+	// Cases are stored in the order they started, which the load time may
+	// shuffle among cases started close together: compare them sorted.
+	var cases []string
+	for _, c := range s.cases {
+		cases = append(cases, fmt.Sprintf("case %s / %s / %s on %s", journeys[c.JourneyID], accounts[c.AccountID], c.Title, c.Track))
+	}
+	slices.Sort(cases)
+	return append(out, cases...)
+}
+
+// TestDemoCasesWhateverTheDay loads the demo as if on days and at hours
+// that shift its business days, weekends and office hours: its cases must
+// tell the same story on any day.
+func TestDemoCasesWhateverTheDay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the demo three times")
+	}
+	for _, now := range []time.Time{
+		time.Date(2027, 3, 1, 6, 30, 0, 0, time.UTC),    // a Monday before office hours
+		time.Date(2026, 8, 15, 12, 0, 0, 0, time.UTC),   // a Saturday
+		time.Date(2028, 2, 29, 23, 59, 59, 0, time.UTC), // a leap day, late
+	} {
+		t.Run(now.Format("Mon 2006-01-02 15:04"), func(t *testing.T) {
+			db := storetest.MustOpen(t, "sqlite")
+			db.SetClock(func() time.Time { return now })
+			if err := demo.LoadAt(context.Background(), db, quiet, now); err != nil {
+				t.Fatal(err)
+			}
+			s := read(t, db)
+			checkCases(t, db, s, now)
+			checkAnalytics(t, db, now)
+		})
+	}
+}
+
+// journeysByName reads the demo's journeys.
+func journeysByName(t *testing.T, db *store.DB) map[string]*waymark.Journey {
+	t.Helper()
+	js, err := db.Journeys(context.Background(), waymark.Page{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*waymark.Journey{}
+	for _, j := range js {
+		out[j.Name] = j
+	}
 	return out
+}
+
+func checkJourneys(t *testing.T, db *store.DB) {
+	js := journeysByName(t, db)
+	if len(js) != 3 {
+		t.Fatalf("%d journeys, want 3: %v", len(js), slices.Sorted(maps.Keys(js)))
+	}
+	lending, export, onboarding := js["Corporate lending"], js["Export financing"], js["Onboarding"]
+	if lending == nil || export == nil || onboarding == nil {
+		t.Fatalf("journeys %v; want Corporate lending, Export financing and Onboarding", slices.Sorted(maps.Keys(js)))
+	}
+
+	for _, j := range js {
+		moments, pains := 0, 0
+		for _, s := range j.Stages {
+			if s.ClientLabel == "" || s.Description == "" {
+				t.Errorf("%s: stage %s has no client label or description", j.Name, s.Key)
+			}
+			if n := len(s.Touchpoints); n < 1 || n > 3 {
+				t.Errorf("%s: stage %s has %d touchpoints, want 1 to 3", j.Name, s.Key, n)
+			}
+			for _, tp := range s.Touchpoints {
+				if tp.Needs == "" || tp.InformationGiven == "" {
+					t.Errorf("%s: touchpoint %s has no needs or information given", j.Name, tp.Name)
+				}
+				if tp.MomentOfTruth {
+					moments++
+				}
+				if tp.PainPoint != "" {
+					pains++
+				}
+			}
+		}
+		if moments == 0 || pains == 0 {
+			t.Errorf("%s: %d moments of truth and %d pain points, want some of each", j.Name, moments, pains)
+		}
+		if len(j.Handovers) < 2 {
+			t.Errorf("%s: %d handovers, want the teams to hand over", j.Name, len(j.Handovers))
+		}
+		if len(j.Personas) < 2 {
+			t.Errorf("%s: %d personas involved, want the buying centre", j.Name, len(j.Personas))
+		}
+	}
+
+	t.Run("lending has express, standard and advanced tracks and rules on amount and risk", func(t *testing.T) {
+		if len(lending.Stages) < 6 {
+			t.Errorf("lending has %d stages, want at least 6", len(lending.Stages))
+		}
+		if len(lending.Handovers) < 3 {
+			t.Errorf("lending has %d handovers, want at least 3", len(lending.Handovers))
+		}
+		want := map[string]int{"express": 1, "standard": 2, "advanced": 3}
+		if len(lending.Tracks) != 3 {
+			t.Fatalf("lending has %d tracks, want 3", len(lending.Tracks))
+		}
+		for _, tr := range lending.Tracks {
+			if want[tr.Key] != tr.Rank {
+				t.Errorf("track %s has rank %d, want %d", tr.Key, tr.Rank, want[tr.Key])
+			}
+		}
+		express, _ := lending.Track("express")
+		standard, _ := lending.Track("standard")
+		advanced, _ := lending.Track("advanced")
+		if len(express.Stages) >= len(advanced.Stages) || express.TargetTotal() >= standard.TargetTotal() || standard.TargetTotal() >= advanced.TargetTotal() {
+			t.Errorf("tracks: express %d stages in %d days, standard %d in %d, advanced %d in %d; want express shorter and with fewer stages",
+				len(express.Stages), express.TargetTotal(), len(standard.Stages), standard.TargetTotal(), len(advanced.Stages), advanced.TargetTotal())
+		}
+		if standard.TargetTotal() != 25 {
+			t.Errorf("the standard track takes %d business days, want 25: five weeks, the best practice", standard.TargetTotal())
+		}
+		if lending.DefaultTrack != "express" {
+			t.Errorf("default track %s, want express", lending.DefaultTrack)
+		}
+		for _, tc := range []struct {
+			ind  map[string]any
+			want string
+		}{
+			{map[string]any{"amount": 400_000.0, "risk_rating": "A"}, "express"},
+			{map[string]any{"amount": 2_500_000.0, "risk_rating": "B"}, "standard"},
+			{map[string]any{"amount": 400_000.0, "risk_rating": "C"}, "standard"},
+			{map[string]any{"amount": 400_000.0, "risk_rating": "D"}, "advanced"},
+			{map[string]any{"amount": 8_000_000.0, "risk_rating": "A"}, "advanced"},
+			{map[string]any{"amount": 400_000.0, "risk_rating": "A", "new_client": true}, "standard"},
+		} {
+			if got, _ := lending.ChooseTrack(tc.ind); got.Key != tc.want {
+				t.Errorf("indicators %v choose %s, want %s", tc.ind, got.Key, tc.want)
+			}
+		}
+	})
+
+	t.Run("export financing involves four parties", func(t *testing.T) {
+		if n := len(export.Stages); n < 5 || n > 6 {
+			t.Errorf("export financing has %d stages, want 5 or 6", n)
+		}
+		partners := 0
+		for _, s := range export.Stages {
+			for _, tp := range s.Touchpoints {
+				if tp.Channel == "partner" {
+					partners++
+				}
+			}
+		}
+		if partners < 3 {
+			t.Errorf("export financing has %d partner touchpoints, want the export credit agency and the importer's side", partners)
+		}
+	})
+
+	t.Run("onboarding counts towards time to value", func(t *testing.T) {
+		if onboarding.Kind != "onboarding" {
+			t.Errorf("onboarding is of kind %q, want onboarding", onboarding.Kind)
+		}
+		if n := len(onboarding.Stages); n < 4 || n > 5 {
+			t.Errorf("onboarding has %d stages, want 4 or 5", n)
+		}
+	})
+}
+
+func checkCases(t *testing.T, db *store.DB, s snapshot, now time.Time) {
+	ctx := context.Background()
+	js := journeysByName(t, db)
+	owner := map[int64]int64{}
+	for _, a := range s.accounts {
+		owner[a.ID] = *a.OwnerID
+	}
+	cases := s.cases
+	if n := len(cases); n < 250 || n > 350 {
+		t.Fatalf("%d cases, want 250 to 350", n)
+	}
+	var open, blocked, overdue, reworked, cancelled, completed int
+	perJourney := map[int64]int{}
+	lendingTracks := map[string]int{}
+	for _, c := range cases {
+		perJourney[c.JourneyID]++
+		if c.JourneyID == js["Corporate lending"].ID {
+			lendingTracks[c.Track]++
+		}
+		switch c.Status {
+		case waymark.CaseActive, waymark.CaseBlocked:
+			open++
+			if c.Status == waymark.CaseBlocked {
+				blocked++
+				if c.BlockReason == "" {
+					t.Errorf("case %d is blocked without a reason", c.ID)
+				}
+			}
+			if i := c.ActiveStep(); i < 0 {
+				t.Errorf("open case %d has no active step", c.ID)
+			} else if c.Steps[i].DueAt.Before(now) {
+				overdue++
+			}
+		case waymark.CaseCompleted:
+			completed++
+			if c.CompletedAt == nil || c.CompletedAt.After(now) {
+				t.Errorf("case %d completed at %v", c.ID, c.CompletedAt)
+			}
+		case waymark.CaseCancelled:
+			cancelled++
+		}
+		if c.ReworkCount > 0 {
+			reworked++
+		}
+		if c.StartedAt.Before(now.AddDate(0, -18, -1)) || c.StartedAt.After(now) {
+			t.Errorf("case %d started %s, want within the last 18 months", c.ID, c.StartedAt)
+		}
+		roles := map[string]int{}
+		for _, m := range c.Cell {
+			roles[m.Role]++
+			if m.Role == "relationship_manager" && m.UserID != owner[c.AccountID] {
+				t.Errorf("case %d: the relationship manager is user %d, not the account's owner %d", c.ID, m.UserID, owner[c.AccountID])
+			}
+		}
+		if roles["relationship_manager"] != 1 || roles["coordinator"] != 1 || roles["member"] < 1 {
+			t.Errorf("case %d has the work cell %v, want its relationship manager, a coordinator and members", c.ID, c.Cell)
+		}
+	}
+	t.Logf("%d cases: %d open (%d blocked, %d overdue), %d completed, %d cancelled, %d reworked; lending tracks %v",
+		len(cases), open, blocked, overdue, completed, cancelled, reworked, lendingTracks)
+	if open < 30 || open > 50 {
+		t.Errorf("%d open cases, want 30 to 50", open)
+	}
+	if overdue == 0 || overdue > open/2 {
+		t.Errorf("%d open cases are past their due date, want some", overdue)
+	}
+	if blocked == 0 || blocked > 5 {
+		t.Errorf("%d cases are blocked, want a few", blocked)
+	}
+	if reworked < len(cases)/15 || reworked > len(cases)/4 {
+		t.Errorf("%d cases were reworked, want about 15%%", reworked)
+	}
+	if cancelled == 0 || cancelled > len(cases)/10 {
+		t.Errorf("%d cases were cancelled, want about 5%%", cancelled)
+	}
+	for name, j := range js {
+		if perJourney[j.ID] == 0 {
+			t.Errorf("journey %s has no cases", name)
+		}
+	}
+	if perJourney[js["Corporate lending"].ID] < len(cases)/2 {
+		t.Errorf("corporate lending has %d of %d cases, want most", perJourney[js["Corporate lending"].ID], len(cases))
+	}
+	for _, tr := range []string{"express", "standard", "advanced"} {
+		if lendingTracks[tr] < perJourney[js["Corporate lending"].ID]/10 {
+			t.Errorf("lending tracks %v: the rules should send a real share of cases to each", lendingTracks)
+		}
+	}
+
+	// Every case's history is in time order, as the service recorded it,
+	// and none of it lies in the future.
+	for _, c := range cases {
+		evs, err := db.CaseEvents(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 0 || evs[0].Type != waymark.EventStart {
+			t.Fatalf("case %d: history %v does not begin with its start", c.ID, evs)
+		}
+		for i, e := range evs {
+			if e.At.After(now) {
+				t.Errorf("case %d: %s at %s lies in the future", c.ID, e.Type, e.At)
+			}
+			if i > 0 && e.ID < evs[i-1].ID {
+				t.Errorf("case %d: %s at %s was recorded before %s at %s", c.ID, e.Type, e.At, evs[i-1].Type, evs[i-1].At)
+			}
+		}
+	}
+}
+
+func checkAnalytics(t *testing.T, db *store.DB, now time.Time) {
+	ctx := context.Background()
+	for name, j := range journeysByName(t, db) {
+		a, err := db.JourneyAnalytics(ctx, j, now.AddDate(0, -18, 0), now, "", time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.CycleTime.Completed == 0 || a.CycleTime.MedianDays == nil || *a.CycleTime.MedianDays <= 0 {
+			t.Errorf("%s: cycle time %+v, want completed cases", name, a.CycleTime)
+		}
+		weeks := 0
+		for _, w := range a.Throughput {
+			if w.Completed > 0 {
+				weeks++
+			}
+		}
+		if weeks == 0 {
+			t.Errorf("%s: no week completed a case", name)
+		}
+		if a.Bottleneck == "" {
+			t.Errorf("%s: no bottleneck", name)
+		}
+		waits := 0
+		for _, h := range a.Handovers {
+			if h.Count > 0 && h.MedianDays != nil {
+				waits++
+			}
+		}
+		if waits == 0 {
+			t.Errorf("%s: no handover wait measured", name)
+		}
+		open := 0
+		for _, p := range a.Pipeline {
+			open += p.Active
+		}
+		if open == 0 {
+			t.Errorf("%s: the pipeline is empty", name)
+		}
+	}
+
+	t.Run("lending got faster", func(t *testing.T) {
+		j := journeysByName(t, db)["Corporate lending"]
+		median := func(from, to time.Time) float64 {
+			a, err := db.JourneyAnalytics(ctx, j, from, to, "standard", time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.CycleTime.MedianDays == nil {
+				t.Fatalf("no standard-track case completed from %s to %s", from, to)
+			}
+			return *a.CycleTime.MedianDays
+		}
+		before, after := median(now.AddDate(0, -18, 0), now.AddDate(0, -12, 0)), median(now.AddDate(0, -6, 0), now)
+		t.Logf("standard-track loans took %.1f business days 18 to 12 months ago, %.1f in the last six months (target 25)", before, after)
+		if before < 40 || after > 32 || after >= before {
+			t.Errorf("standard loans took %.1f business days a year ago and %.1f lately; want three months then, about five weeks now", before, after)
+		}
+	})
+
+	t.Run("the ETA has medians to use", func(t *testing.T) {
+		j := journeysByName(t, db)["Corporate lending"]
+		est, err := db.StageEstimates(ctx, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		standard, _ := j.Track("standard")
+		for _, st := range standard.Stages {
+			if e := est["standard"][st]; e.Samples < waymark.MinETASamples || e.MedianDays <= 0 {
+				t.Errorf("stage %s of the standard track: %+v, want a median of enough completed cases", st, e)
+			}
+		}
+	})
 }

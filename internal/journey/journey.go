@@ -98,7 +98,7 @@ func (s *Service) StartCaseTx(ctx context.Context, tx *store.Tx, c *waymark.Case
 	}
 	waymark.StartCase(j, c, at.UTC(), s.loc)
 	ev := &waymark.CaseEvent{Type: waymark.EventStart, ToStage: c.CurrentStage, At: c.StartedAt, UserID: userID(actor), Reason: "track " + c.Track}
-	if err := tx.InsertCase(ctx, c, ev); err != nil {
+	if err := tx.InsertCase(ctx, c, ev, s.loc); err != nil {
 		return nil, err
 	}
 	if err := s.scheduleSLA(ctx, tx, c); err != nil {

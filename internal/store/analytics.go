@@ -81,8 +81,9 @@ func ratio(a, b int) *float64 {
 }
 
 // JourneyAnalytics computes a journey's analytics from the weekly rollups
-// (kept by every move) and the open steps, for completions in [from, to)
-// by week, optionally on one track. It never reads every case.
+// (kept by every move) and the open steps, for the weeks from from's to
+// to's, optionally on one track: the cost grows with the weeks and the
+// spread of durations, not with the number of cases.
 func (db *DB) JourneyAnalytics(ctx context.Context, j *waymark.Journey, from, to time.Time, track string, loc *time.Location) (*waymark.JourneyAnalytics, error) {
 	a := &waymark.JourneyAnalytics{JourneyID: j.ID, From: WeekOf(from, loc), To: to.In(loc).Format(time.DateOnly), Track: track}
 
@@ -115,14 +116,15 @@ func (db *DB) JourneyAnalytics(ctx context.Context, j *waymark.Journey, from, to
 		a.Pipeline = append(a.Pipeline, p)
 	}
 
-	// The rollups of the period.
-	q = `SELECT track, stage_key, week, kind, bucket, n, sum_days, on_time FROM journey_rollup WHERE journey_id = ? AND week >= ? AND week < ?`
+	// The rollups of the period, summed over its weeks by the database:
+	// a few thousand rows whatever the number of cases.
+	filter := ` FROM journey_rollup WHERE journey_id = ? AND week >= ? AND week < ?`
 	args = []any{j.ID, a.From, a.To}
 	if track != "" {
-		q += ` AND track = ?`
+		filter += ` AND track = ?`
 		args = append(args, track)
 	}
-	rows, err = db.query(ctx, q, args...)
+	rows, err = db.query(ctx, `SELECT track, stage_key, kind, bucket, SUM(n), SUM(sum_days), SUM(on_time)`+filter+` GROUP BY track, stage_key, kind, bucket`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +136,8 @@ func (db *DB) JourneyAnalytics(ctx context.Context, j *waymark.Journey, from, to
 		cycle   histogram
 		byTrack = map[string]*histogram{}
 		perWeek = map[string]int{}
+
+		started, startedCompleted, startedCancelled, startedReworked int
 	)
 	get := func(m map[string]*histogram, k string) *histogram {
 		if m[k] == nil {
@@ -143,11 +147,11 @@ func (db *DB) JourneyAnalytics(ctx context.Context, j *waymark.Journey, from, to
 	}
 	for rows.Next() {
 		var (
-			tr, stage, week, kind string
-			bucket, n, onTime     int
-			sum                   float64
+			tr, stage, kind   string
+			bucket, n, onTime int
+			sum               float64
 		)
-		if err := rows.Scan(&tr, &stage, &week, &kind, &bucket, &n, &sum, &onTime); err != nil {
+		if err := rows.Scan(&tr, &stage, &kind, &bucket, &n, &sum, &onTime); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -163,8 +167,32 @@ func (db *DB) JourneyAnalytics(ctx context.Context, j *waymark.Journey, from, to
 		case rollCase:
 			cycle.add(bucket, n, sum, onTime)
 			get(byTrack, tr).add(bucket, n, sum, onTime)
-			perWeek[week] += n
+		case rollStarted:
+			started += n
+		case rollCompleted:
+			startedCompleted += n
+		case rollCancelled:
+			startedCancelled += n
+		case rollReworked:
+			startedReworked += n
 		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = db.query(ctx, `SELECT week, SUM(n)`+filter+` AND kind = '`+rollCase+`' GROUP BY week`, args...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var week string
+		var n int
+		if err := rows.Scan(&week, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		perWeek[week] = n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -209,27 +237,10 @@ func (db *DB) JourneyAnalytics(ctx context.Context, j *waymark.Journey, from, to
 		a.Throughput = append(a.Throughput, waymark.WeekCount{Week: k, Completed: perWeek[k]})
 	}
 
-	// The cases started in the period.
-	q = `SELECT COUNT(*), SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN status IN ('active', 'blocked') THEN 1 ELSE 0 END), SUM(CASE WHEN rework_count > 0 THEN 1 ELSE 0 END)
-		FROM cases WHERE journey_id = ? AND started_at >= ? AND started_at < ?`
-	args = []any{j.ID, from, to}
-	if track != "" {
-		q += ` AND track = ?`
-		args = append(args, track)
-	}
+	// The cases started in the period, and what became of them.
 	var c waymark.CaseCounts
-	var comp, canc, open, rew *int64
-	if err := db.queryRow(ctx, q, args...).Scan(&c.Started, &comp, &canc, &open, &rew); err != nil {
-		return nil, err
-	}
-	deref := func(p *int64) int {
-		if p == nil {
-			return 0
-		}
-		return int(*p)
-	}
-	c.Completed, c.Cancelled, c.Open, c.Reworked = deref(comp), deref(canc), deref(open), deref(rew)
+	c.Started, c.Completed, c.Cancelled, c.Reworked = started, startedCompleted, startedCancelled, startedReworked
+	c.Open = c.Started - c.Completed - c.Cancelled
 	c.ReworkRate = ratio(c.Reworked, c.Started)
 	a.Cases = c
 	return a, nil

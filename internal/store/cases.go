@@ -208,7 +208,7 @@ func (tx *Tx) AccountOwner(ctx context.Context, accountID int64) (*int64, error)
 }
 
 // InsertCase stores a new case with its steps, cell and first event.
-func (tx *Tx) InsertCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent) error {
+func (tx *Tx) InsertCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent, loc *time.Location) error {
 	ind, _ := json.Marshal(c.Indicators)
 	reasons, _ := json.Marshal(c.TrackReasons)
 	c.CreatedAt = tx.db.now()
@@ -225,6 +225,9 @@ func (tx *Tx) InsertCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseE
 		}
 	}
 	if err := tx.SetCell(ctx, c.ID, c.Cell); err != nil {
+		return err
+	}
+	if err := tx.addRollup(ctx, c.JourneyID, c.Track, "", WeekOf(c.StartedAt, loc), rollStarted, 0, false); err != nil {
 		return err
 	}
 	ev.CaseID = c.ID

@@ -15,6 +15,12 @@ const (
 	rollRework = "rework" // a rework, counted against the stage it left
 	rollCancel = "cancel" // a case cancelled at a stage
 	rollAccept = "accept" // a step picked up: how long it waited
+
+	// Cases by the week they started, and what became of them.
+	rollStarted   = "started"
+	rollCompleted = "started_completed"
+	rollCancelled = "started_cancelled"
+	rollReworked  = "started_reworked"
 )
 
 // Duration buckets: a tenth of a business day up to 10 days, half a day
@@ -83,6 +89,9 @@ func (tx *Tx) rollup(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent
 		}
 		if ev.Type == waymark.EventComplete {
 			d := waymark.BusinessDaysBetween(c.StartedAt, *c.CompletedAt, loc)
+			if err := tx.addRollup(ctx, c.JourneyID, c.Track, "", WeekOf(c.StartedAt, loc), rollCompleted, 0, false); err != nil {
+				return err
+			}
 			return tx.addRollup(ctx, c.JourneyID, c.Track, "", week, rollCase, d, *c.OnTime())
 		}
 	case waymark.EventAccept:
@@ -93,8 +102,16 @@ func (tx *Tx) rollup(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent
 			}
 		}
 	case waymark.EventRework:
+		if c.ReworkCount == 1 {
+			if err := tx.addRollup(ctx, c.JourneyID, c.Track, "", WeekOf(c.StartedAt, loc), rollReworked, 0, false); err != nil {
+				return err
+			}
+		}
 		return tx.addRollup(ctx, c.JourneyID, c.Track, ev.FromStage, week, rollRework, 0, false)
 	case waymark.EventCancel:
+		if err := tx.addRollup(ctx, c.JourneyID, c.Track, "", WeekOf(c.StartedAt, loc), rollCancelled, 0, false); err != nil {
+			return err
+		}
 		return tx.addRollup(ctx, c.JourneyID, c.Track, ev.FromStage, week, rollCancel, 0, false)
 	}
 	return nil
