@@ -146,6 +146,9 @@ func StartCase(j *Journey, c *Case, at time.Time, loc *time.Location) {
 	}
 	c.Steps[0].start(at, loc)
 	c.CurrentStage = c.Steps[0].StageKey
+	if c.Cell == nil {
+		c.Cell = []CellMember{}
+	}
 }
 
 func (s *Step) start(at time.Time, loc *time.Location) {

@@ -110,7 +110,12 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, c serveConfig
 			return fmt.Errorf("demo: %w", err)
 		}
 		if loaded {
-			log.Info("demo workspace loaded", "login", demo.AdminEmail, "password", demo.Password)
+			link, err := demoPortalLink(ctx, db, c.BaseURL)
+			if err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+			link, _, _ = strings.Cut(link, "\n")
+			log.Info("demo workspace loaded", "url", c.BaseURL, "login", demo.AdminEmail, "password", demo.Password, "client_portal_link", link)
 		}
 	}
 
