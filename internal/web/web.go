@@ -106,6 +106,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /accounts/{id}", h.app(h.account))
 	mux.Handle("GET /settings", h.app(h.settings))
 	mux.Handle("GET /search", h.app(h.search))
+	h.registerCases(mux)    // the pipeline board, case pages and /live
+	h.registerPortal(mux)   // the client portal, with its own session
+	h.registerJourneys(mux) // journey maps, the editor and analytics
 	// Any other address is the UI's 404, behind login like the rest. The
 	// pattern has no method so that it stays less specific than every other
 	// route of the server ("/api/v1/" included) and never clashes with one.

@@ -1,1 +1,173 @@
 // Charts (ECharts) for the pages that draw them; loaded only there.
+//
+// A chart is an element with data-chart="ID", where ID names a
+// <script type="application/json"> block that holds its spec (the Content
+// Security Policy runs no inline script, but a JSON block is only data):
+//
+//   {"kind": "bar"|"line", "categories": [...], "horizontal": false,
+//    "unit": "days"|"%"|"cases", "links": [url per category],
+//    "series": [{"name", "type": "bar"|"line"|"target", "color", "stack", "data": [number|null]}]}
+//
+// Every chart also has its numbers in a table on the page, for screen
+// readers and for print; the chart itself is aria-hidden.
+import * as echarts from "echarts/core";
+import { BarChart, LineChart, ScatterChart } from "echarts/charts";
+import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
+import { SVGRenderer } from "echarts/renderers";
+
+echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
+
+// The stylesheet's colours: one accent, and red/amber only for state.
+const colors = {
+  accent: "#2450b8",
+  light: "#a9bde9",
+  red: "#b42318",
+  amber: "#c27803",
+  grey: "#8a94a6",
+  ink: "#1b2230",
+};
+const muted = "#5a6478";
+const border = "#dde2ea";
+const font = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+
+function format(v, unit) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "—";
+  if (unit === "%") return `${Math.round(v)}%`;
+  if (unit === "days") return `${v.toFixed(1)} d`;
+  return String(Math.round(v));
+}
+
+// An axis's ticks may be finer than a tenth: show as many decimals as
+// they need, so that no two ticks read the same.
+function tick(v, unit) {
+  if (unit === "days") return `${Number(v.toFixed(2))} d`;
+  return format(v, unit);
+}
+
+function option(spec, width) {
+  // On a narrow screen, many bars lie down so that their labels stay readable.
+  const horizontal = !!spec.horizontal || (spec.kind === "bar" && width < 560 && spec.categories.length > 4);
+  const unit = spec.unit;
+  const category = {
+    type: "category",
+    data: spec.categories,
+    inverse: horizontal, // the first category on top, as in a table
+    axisTick: { alignWithLabel: true },
+    axisLine: { lineStyle: { color: border } },
+    axisLabel: {
+      color: muted,
+      fontSize: 11,
+      interval: spec.kind === "line" ? "auto" : 0,
+      // A category's label may take its share of the width, no more.
+      width: horizontal ? Math.min(160, Math.floor(width * 0.32)) : Math.max(40, Math.min(110, Math.floor((width - 60) / spec.categories.length) - 6)),
+      overflow: "break",
+      lineHeight: 13,
+    },
+  };
+  const value = {
+    type: "value",
+    max: unit === "%" ? 100 : null,
+    minInterval: unit === "cases" ? 1 : 0,
+    splitLine: { lineStyle: { color: "#eceff4" } },
+    axisLabel: { color: muted, fontSize: 11, formatter: (v) => tick(v, unit) },
+  };
+  const series = spec.series.map((s) => {
+    const color = colors[s.color] || colors.accent;
+    if (s.type === "target") {
+      return {
+        type: "scatter",
+        name: s.name,
+        data: s.data,
+        symbol: "rect",
+        symbolSize: horizontal ? [3, 22] : [26, 3],
+        itemStyle: { color },
+        z: 5,
+      };
+    }
+    if (s.type === "line") {
+      return {
+        type: "line",
+        name: s.name,
+        data: s.data,
+        symbol: "circle",
+        symbolSize: 5,
+        showSymbol: spec.categories.length <= 40,
+        lineStyle: { width: 2, color },
+        itemStyle: { color },
+        areaStyle: { color, opacity: 0.08 },
+      };
+    }
+    return {
+      type: "bar",
+      name: s.name,
+      data: s.data,
+      stack: s.stack || undefined,
+      barMaxWidth: 26,
+      itemStyle: { color },
+      emphasis: { focus: "series" },
+    };
+  });
+  return {
+    animation: false,
+    textStyle: { fontFamily: font },
+    grid: { left: 4, right: 16, top: 40, bottom: 4, containLabel: true },
+    legend: { top: 0, left: 0, itemWidth: 12, itemHeight: 10, textStyle: { color: muted, fontSize: 12 } },
+    tooltip: {
+      trigger: "axis",
+      axisPointer: { type: spec.kind === "line" ? "line" : "shadow" },
+      valueFormatter: (v) => format(v, unit),
+      confine: true,
+    },
+    xAxis: horizontal ? value : category,
+    yAxis: horizontal ? category : value,
+    series,
+  };
+}
+
+function draw(el) {
+  const source = document.getElementById(el.dataset.chart);
+  if (!source) return;
+  let spec;
+  try {
+    spec = JSON.parse(source.textContent);
+  } catch {
+    return;
+  }
+  if (!spec || !Array.isArray(spec.series)) return;
+  const chart = echarts.init(el, null, { renderer: "svg" });
+  chart.setOption(option(spec, el.clientWidth));
+  if (Array.isArray(spec.links)) {
+    // A bar leads to the cases behind it.
+    chart.on("click", (p) => {
+      const url = spec.links[p.dataIndex];
+      if (typeof url === "string" && url.startsWith("/")) window.location.assign(url);
+    });
+    chart.getZr().on("mousemove", (e) => {
+      el.classList.toggle("chart-link", !!e.target);
+    });
+  }
+  // Resize once the size has settled, and never to nothing.
+  let timer;
+  let width = el.clientWidth;
+  new ResizeObserver(() => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (el.clientWidth > 0 && el.clientWidth !== width) {
+        width = el.clientWidth;
+        chart.setOption(option(spec, width));
+        chart.resize();
+      }
+    }, 150);
+  }).observe(el);
+  el.dataset.drawn = "true";
+}
+
+function drawAll() {
+  document.querySelectorAll("[data-chart]").forEach(draw);
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", drawAll);
+} else {
+  drawAll();
+}

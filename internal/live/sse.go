@@ -1,0 +1,69 @@
+package live
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/waymark/waymark"
+)
+
+// ServeEvents writes the events that keep allows to w as server-sent
+// events until the client goes away or the server shuts down, with a
+// comment every 15 seconds to keep proxies from closing the connection.
+// The API's stream and the UI's live pages both use it.
+func ServeEvents(w http.ResponseWriter, r *http.Request, events <-chan waymark.Event, keep func(waymark.Event) bool) {
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": connected\n\n")
+	rc.Flush()
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	// A stream never ends by itself: it ends when the server shuts down,
+	// so that an open page does not hold up a graceful shutdown (browsers
+	// reconnect, to the next server).
+	down := shuttingDown(r)
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-down:
+			return
+		case <-tick.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		case ev := <-events:
+			if !keep(ev) {
+				continue
+			}
+			b, _ := json.Marshal(ev)
+			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.ID, ev.Type, b)
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+// shutdowns holds, for each http.Server that serves streams, a channel
+// closed when it starts shutting down.
+var shutdowns sync.Map // *http.Server → chan struct{}
+
+// shuttingDown returns the channel closed when the server of the request
+// shuts down; outside an http.Server, nil, which never delivers.
+func shuttingDown(r *http.Request) <-chan struct{} {
+	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	if srv == nil {
+		return nil
+	}
+	ch := make(chan struct{})
+	if prev, loaded := shutdowns.LoadOrStore(srv, ch); loaded {
+		return prev.(chan struct{})
+	}
+	srv.RegisterOnShutdown(func() { close(ch) })
+	return ch
+}

@@ -1,0 +1,78 @@
+package store
+
+// Reads for the web UI's journey pages: counts of open cases and the list
+// of a journey's versions, aggregated in SQL.
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// OpenCasesByJourney counts the open (active or blocked) cases of every
+// journey that has any.
+func (db *DB) OpenCasesByJourney(ctx context.Context) (map[int64]int, error) {
+	rows, err := db.query(ctx, `SELECT journey_id, COUNT(*) FROM cases WHERE status IN ('active', 'blocked') GROUP BY journey_id`)
+	if err != nil {
+		return nil, fmt.Errorf("open cases by journey: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// OpenCasesByStage counts a journey's open cases by the stage they are at.
+func (db *DB) OpenCasesByStage(ctx context.Context, journeyID int64) (map[string]int, error) {
+	rows, err := db.query(ctx, `SELECT current_stage, COUNT(*) FROM cases WHERE journey_id = ? AND status IN ('active', 'blocked') GROUP BY current_stage`, journeyID)
+	if err != nil {
+		return nil, fmt.Errorf("open cases by stage: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var stage string
+		var n int
+		if err := rows.Scan(&stage, &n); err != nil {
+			return nil, err
+		}
+		out[stage] = n
+	}
+	return out, rows.Err()
+}
+
+// JourneyVersionInfo is one version of a journey in its history: when it
+// was saved and how many cases run on it.
+type JourneyVersionInfo struct {
+	Version   int
+	CreatedAt time.Time
+	Cases     int
+}
+
+// JourneyVersions lists a journey's versions, newest first.
+func (db *DB) JourneyVersions(ctx context.Context, journeyID int64) ([]JourneyVersionInfo, error) {
+	rows, err := db.query(ctx, `SELECT v.version, v.created_at,
+		(SELECT COUNT(*) FROM cases c WHERE c.journey_id = v.journey_id AND c.journey_version = v.version)
+		FROM journey_versions v WHERE v.journey_id = ? ORDER BY v.version DESC`, journeyID)
+	if err != nil {
+		return nil, fmt.Errorf("journey versions: %w", err)
+	}
+	defer rows.Close()
+	var out []JourneyVersionInfo
+	for rows.Next() {
+		var v JourneyVersionInfo
+		if err := rows.Scan(&v.Version, &v.CreatedAt, &v.Cases); err != nil {
+			return nil, err
+		}
+		v.CreatedAt = v.CreatedAt.UTC()
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
