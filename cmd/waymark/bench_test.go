@@ -202,7 +202,13 @@ func BenchmarkHTTPCaseEvents(b *testing.B) {
 // BenchmarkBareCaseEventInsert is the baseline: the same event rows
 // inserted into the same SQLite schema with a prepared statement, 1,000 a
 // transaction, with no HTTP, no rules and no JSON.
-func BenchmarkBareCaseEventInsert(b *testing.B) {
+func BenchmarkBareCaseEventInsert(b *testing.B) { bareCaseEventInsert(b, 1000) }
+
+// BenchmarkBareCaseEventInsertOnePerCommit is the same with one row a
+// transaction: what durability costs when nothing shares a commit.
+func BenchmarkBareCaseEventInsertOnePerCommit(b *testing.B) { bareCaseEventInsert(b, 1) }
+
+func bareCaseEventInsert(b *testing.B, perTx int) {
 	dbURL := "sqlite:" + filepath.Join(b.TempDir(), "bare.db")
 	s, err := openDB(b.Context(), dbURL)
 	if err != nil {
@@ -227,7 +233,7 @@ func BenchmarkBareCaseEventInsert(b *testing.B) {
 			b.Fatal(err)
 		}
 		stmt, _ := tx.Prepare(`INSERT INTO case_events (case_id, type, from_stage, to_stage, reason, at) VALUES (1, 'block', 'review', 'review', 'waiting for the client''s accounts', ?)`)
-		for j := 0; j < 1000 && i < b.N; j, i = j+1, i+1 {
+		for j := 0; j < perTx && i < b.N; j, i = j+1, i+1 {
 			if _, err := stmt.Exec(time.Now().UTC()); err != nil {
 				b.Fatal(err)
 			}
