@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,41 +37,10 @@ func needBrowser(t *testing.T) {
 }
 
 // browserServer runs `waymark serve` on a free port with the database at
-// dbURL and returns its URL. The server's log is shown if the test fails.
+// dbURL and returns its URL (startServer, shared with the other tests).
 func browserServer(t *testing.T, dbURL string, demo bool) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuffer
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	base := "http://" + ln.Addr().String()
-	cfg := serveConfig{Addr: ln.Addr().String(), DB: dbURL, BaseURL: base, Demo: demo, LogLevel: "debug"}
-	go func() {
-		done <- serve(ctx, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), ln, cfg, func() { close(ready) })
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("the server did not start")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return base
+	return startServer(t, dbURL, demo)
 }
 
 // syncBuffer is a buffer the server's goroutines may write to.

@@ -79,13 +79,20 @@ func TestUnknownCommandAndHelp(t *testing.T) {
 }
 
 // startServer runs `serve` on a free port and returns its URL; the server
-// stops, gracefully, when the test ends.
+// stops, gracefully, when the test ends, and its log is shown if the test
+// failed.
 func startServer(t testing.TB, dbURL string, demo bool) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var logs syncBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
@@ -93,9 +100,8 @@ func startServer(t testing.TB, dbURL string, demo bool) string {
 	if err := cfg.validate(); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		done <- serve(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), ln, cfg, func() { close(ready) })
-	}()
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	go func() { done <- serve(ctx, log, ln, cfg, func() { close(ready) }) }()
 	select {
 	case <-ready:
 	case err := <-done:
