@@ -242,20 +242,7 @@ func TestBrowserPortal(t *testing.T) {
 	base := browserServer(t, dbURL, false)
 	ctx := newBrowser(t)
 	watchConsole(t, ctx, "status of 410") // the used link, at the end
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	do, text := browserSteps(t, ctx)
 	do("open the magic link on a phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+seed.PortalLink), chromedp.WaitVisible(chromedp.ID("portal-account")))
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != base+"/portal" {
 		t.Errorf("the link landed on %q", loc)

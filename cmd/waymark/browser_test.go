@@ -43,6 +43,27 @@ func browserServer(t *testing.T, dbURL string, demo bool) string {
 	return startServer(t, dbURL, demo)
 }
 
+// browserSteps returns the two helpers every browser test uses: do runs
+// steps and fails the test, naming the step, if one fails; text reads the
+// text of the first element a CSS selector finds.
+func browserSteps(t *testing.T, ctx context.Context) (do func(name string, steps ...chromedp.Action[chromedp.Void]), text func(sel string) string) {
+	do = func(name string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	text = func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	return do, text
+}
+
 // syncBuffer is a buffer the server's goroutines may write to.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -144,20 +165,7 @@ func TestBrowserLoginAndAccounts(t *testing.T) {
 	base := browserServer(t, dbURL, false)
 	ctx := newBrowser(t)
 
-	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	step, text := browserSteps(t, ctx)
 	location := func() string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Location())

@@ -171,14 +171,8 @@ type analyticsPage struct {
 // time per track, rework and conversion, handover waits, the bottleneck.
 func (h *Handler) journeyAnalytics(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := journeyID(r)
+	j, ok := h.pathJourney(w, r)
 	if !ok {
-		h.notFound(w, r, "Journey not found.")
-		return
-	}
-	j, err := h.db.Journey(ctx, id)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	loc := h.cfg.Journeys.Location()

@@ -554,13 +554,12 @@ func TestLiveStreamEndsWhenTheServerShutsDown(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /live: %d", res.StatusCode)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Without the shutdown hook the stream holds the shutdown until its
+	// context ends; with it the shutdown completes (no time is asserted: a
+	// loaded machine may take a while, but never forever).
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	start := time.Now()
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatalf("an open live stream held up the shutdown: %v", err)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("shutdown took %s", d)
 	}
 }

@@ -60,10 +60,20 @@ func journeyTrackBoardURL(journeyID int64, stage, track string) string {
 	return "/cases?" + v.Encode()
 }
 
-// journeyID reads the {id} of a journey's address.
-func journeyID(r *http.Request) (int64, bool) {
+// pathJourney returns the current version of the journey named by the
+// path's {id}, or answers the 404 (or the error) itself and reports false.
+func (h *Handler) pathJourney(w http.ResponseWriter, r *http.Request) (*waymark.Journey, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	return id, err == nil && id > 0
+	if err != nil || id <= 0 {
+		h.notFound(w, r, "Journey not found.")
+		return nil, false
+	}
+	j, err := h.db.Journey(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, false
+	}
+	return j, true
 }
 
 // journeyNames are the workspace's teams and personas by id, for pages that show
@@ -398,17 +408,11 @@ type journeyMapPage struct {
 // ?version=n, an old version, read-only.
 func (h *Handler) journeyMap(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := journeyID(r)
+	cur, ok := h.pathJourney(w, r)
 	if !ok {
-		h.notFound(w, r, "Journey not found.")
 		return
 	}
-	cur, err := h.db.Journey(ctx, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	j := cur
+	id, j := cur.ID, cur
 	if v := r.URL.Query().Get("version"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {

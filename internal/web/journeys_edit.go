@@ -880,14 +880,8 @@ func (h *Handler) editJourney(w http.ResponseWriter, r *http.Request) {
 		h.journeyForbidden(w, r, "Only managers and admins edit journeys. You can still read the map and its analytics.")
 		return
 	}
-	id, ok := journeyID(r)
+	j, ok := h.pathJourney(w, r)
 	if !ok {
-		h.notFound(w, r, "Journey not found.")
-		return
-	}
-	j, err := h.db.Journey(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	f := formOf(j)
@@ -933,14 +927,8 @@ func (h *Handler) updateJourney(w http.ResponseWriter, r *http.Request) {
 		h.journeyForbidden(w, r, "Only managers and admins edit journeys.")
 		return
 	}
-	id, ok := journeyID(r)
+	j, ok := h.pathJourney(w, r)
 	if !ok {
-		h.notFound(w, r, "Journey not found.")
-		return
-	}
-	j, err := h.db.Journey(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	h.postEditor(w, r, j)
