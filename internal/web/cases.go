@@ -26,6 +26,7 @@ func (h *Handler) registerCases(mux *http.ServeMux) {
 	mux.Handle("GET /cases", h.app(h.board))
 	mux.Handle("GET /cases/{id}", h.app(h.showCase))
 	mux.Handle("POST /cases/{id}/move", h.app(h.moveCase))
+	mux.Handle("POST /cases/{id}/cell", h.app(h.setCell))
 	mux.Handle("GET /live", h.app(h.liveEvents))
 }
 
@@ -587,6 +588,8 @@ type casePage struct {
 	Cell        []caseCellView
 	Timeline    []caseEventView
 	Moves       *caseMoves // nil when the user may not move the case or it is closed
+	CellEdit    *cellEdit  // nil when the user may not change the work cell
+	CellError   bool       // Error is about the work cell, not a move
 	Closed      bool
 	Error       string // why a move was refused
 	ErrorFields []string
@@ -859,9 +862,116 @@ func (h *Handler) caseView(ctx context.Context, c *waymark.Case, u *waymark.User
 		}
 		p.Moves = m
 	}
+	if u != nil && u.Role.AtLeast(waymark.RoleMember) && !p.Closed {
+		p.CellEdit = newCellEdit(c.Cell, l.users)
+	}
 	id := strconv.FormatInt(c.ID, 10)
 	p.Live = liveInfo{Events: "/live?case=" + id, Refresh: "/cases/" + id, Target: "case-live", Updated: now, Loc: loc}
 	return p, nil
+}
+
+// cellEdit is the form that changes a case's work cell: a row per member
+// and two blank rows to add people.
+type cellEdit struct {
+	Rows  []cellRow
+	Users []boardChoice // id and name of every active user
+	Roles []string
+}
+
+// cellRow is one row of the cell form.
+type cellRow struct {
+	N            int // 1, 2, … for the label
+	UserID, Role string
+}
+
+func newCellEdit(cell []waymark.CellMember, users map[int64]*waymark.User) *cellEdit {
+	e := &cellEdit{Roles: waymark.CellRoles}
+	e.setRows(cell)
+	for _, u := range users {
+		if !u.Disabled {
+			e.Users = append(e.Users, boardChoice{strconv.FormatInt(u.ID, 10), u.Name})
+		}
+	}
+	slices.SortFunc(e.Users, func(a, b boardChoice) int { return strings.Compare(a.Label, b.Label) })
+	return e
+}
+
+// setRows fills the form with the cell and two blank rows.
+func (e *cellEdit) setRows(cell []waymark.CellMember) {
+	e.Rows = nil
+	for i, m := range append(slices.Clone(cell), waymark.CellMember{}, waymark.CellMember{}) {
+		r := cellRow{N: i + 1, Role: m.Role}
+		if m.UserID != 0 {
+			r.UserID = strconv.FormatInt(m.UserID, 10)
+		}
+		e.Rows = append(e.Rows, r)
+	}
+}
+
+// setCell replaces a case's work cell from its page's form (members and
+// above): rows with no user are left out; a refused cell (not exactly one
+// relationship manager, a user twice) shows the page again with the reason.
+func (h *Handler) setCell(w http.ResponseWriter, r *http.Request) {
+	u := userFrom(r)
+	if !u.Role.AtLeast(waymark.RoleMember) {
+		h.render(w, r, http.StatusForbidden, "error", page{Title: "Not allowed", User: u, Data: errorPage{
+			Status: http.StatusForbidden, Heading: "Not allowed",
+			Message: "Your role lets you read cases but not change their work cell.",
+		}})
+		return
+	}
+	id, ok := caseID(r)
+	if !ok {
+		h.notFound(w, r, "Case not found.")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		h.notFound(w, r, "Case not found.")
+		return
+	}
+	users, roles := r.PostForm["user_id"], r.PostForm["role"]
+	cell := []waymark.CellMember{}
+	for i, s := range users {
+		uid, err := strconv.ParseInt(s, 10, 64)
+		if s == "" || err != nil || i >= len(roles) {
+			continue
+		}
+		cell = append(cell, waymark.CellMember{UserID: uid, Role: roles[i]})
+	}
+	ctx := r.Context()
+	_, err := h.cfg.Journeys.SetCell(ctx, id, cell)
+	if err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/cases/%d?done=cell", id), http.StatusSeeOther)
+		return
+	}
+	status := http.StatusUnprocessableEntity
+	switch waymark.ErrorCode(err) {
+	case waymark.EINVALID:
+	case waymark.ENOTFOUND:
+		h.fail(w, r, err)
+		return
+	default:
+		h.serverError(w, r, err)
+		return
+	}
+	c, lerr := h.cfg.Journeys.Case(ctx, id)
+	if lerr != nil {
+		h.fail(w, r, lerr)
+		return
+	}
+	p, verr := h.caseView(ctx, c, u)
+	if verr != nil {
+		h.serverError(w, r, verr)
+		return
+	}
+	p.CellEdit.setRows(cell)
+	p.CellError = true
+	p.Error = waymark.ErrorMessage(err)
+	for _, f := range waymark.ErrorFields(err) {
+		p.ErrorFields = append(p.ErrorFields, f.Message+".")
+	}
+	h.render(w, r, status, "case_view", page{Title: p.Title, Nav: "cases", User: u, Data: p})
 }
 
 // moveFieldLabel names a move's field in words.
@@ -963,6 +1073,8 @@ func (h *Handler) showCase(w http.ResponseWriter, r *http.Request) {
 		p.Done = "The case is completed."
 	case waymark.EventCancel:
 		p.Done = "The case is cancelled."
+	case "cell":
+		p.Done = "The work cell is changed."
 	}
 	h.render(w, r, http.StatusOK, "case_view", page{Title: p.Title, Nav: "cases", User: userFrom(r), Data: p})
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"regexp"
 	"strings"
 	"testing"
@@ -562,4 +563,39 @@ func TestLiveStreamEndsWhenTheServerShutsDown(t *testing.T) {
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatalf("an open live stream held up the shutdown: %v", err)
 	}
+}
+
+func TestMemberChangesTheWorkCellFromTheCasePage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		w.loginAs(w.member)
+		c := w.start("Working capital line", w.account, time.Hour, nil)
+		path := fmt.Sprintf("/cases/%d", c.ID)
+		wantBody(t, w.get(path), `action="`+path+`/cell"`, "Change the work cell")
+
+		rm, member := strconv.FormatInt(w.rm.ID, 10), strconv.FormatInt(w.member.ID, 10)
+		// Two relationship managers: refused with the reason, nothing changed.
+		before, _ := w.js.Case(context.Background(), c.ID)
+		res := w.post(path+"/cell", url.Values{"user_id": {rm, member, ""}, "role": {"relationship_manager", "relationship_manager", "member"}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantBody(t, res, "The work cell was not changed.", "exactly one relationship_manager")
+		if now, _ := w.js.Case(context.Background(), c.ID); len(now.Cell) != len(before.Cell) {
+			t.Fatalf("a refused cell changed the case: %+v", now.Cell)
+		}
+
+		res = w.post(path+"/cell", url.Values{"user_id": {rm, member, ""}, "role": {"relationship_manager", "coordinator", "member"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		got, err := w.js.Case(context.Background(), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Cell) != 2 {
+			t.Fatalf("cell %+v, want the RM and a coordinator", got.Cell)
+		}
+		wantBody(t, w.get(path+"?done=cell"), "The work cell is changed.", "Mia Member", "coordinator")
+
+		w.loginAs(w.viewer)
+		wantNoBody(t, w.get(path), "Change the work cell")
+		wantStatus(t, w.post(path+"/cell", url.Values{"user_id": {rm}, "role": {"relationship_manager"}}), http.StatusForbidden)
+	})
 }
