@@ -955,23 +955,15 @@ func (h *Handler) setCell(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	c, lerr := h.cfg.Journeys.Case(ctx, id)
-	if lerr != nil {
-		h.fail(w, r, lerr)
-		return
-	}
-	p, verr := h.caseView(ctx, c, u)
-	if verr != nil {
-		h.serverError(w, r, verr)
-		return
-	}
-	p.CellEdit.setRows(cell)
-	p.CellError = true
-	p.Error = waymark.ErrorMessage(err)
-	for _, f := range waymark.ErrorFields(err) {
-		p.ErrorFields = append(p.ErrorFields, f.Message+".")
-	}
-	h.render(w, r, status, "case_view", page{Title: p.Title, Nav: "cases", User: u, Data: p})
+	h.refused(w, r, id, status, func(p *casePage) {
+		if p.CellEdit != nil {
+			p.CellEdit.setRows(cell)
+		}
+		p.CellError, p.Error = true, waymark.ErrorMessage(err)
+		for _, f := range waymark.ErrorFields(err) {
+			p.ErrorFields = append(p.ErrorFields, f.Message+".")
+		}
+	})
 }
 
 // moveFieldLabel names a move's field in words.
@@ -1145,19 +1137,27 @@ func (h *Handler) moveCase(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	c, lerr := h.cfg.Journeys.Case(ctx, id)
-	if lerr != nil {
-		h.fail(w, r, lerr)
+	h.refused(w, r, id, status, func(p *casePage) {
+		p.Error, p.Form = waymark.ErrorMessage(err), form
+		for _, f := range waymark.ErrorFields(err) {
+			p.ErrorFields = append(p.ErrorFields, moveFieldLabel(f.Field)+" "+f.Message+".")
+		}
+	})
+}
+
+// refused shows a case's page again, with status, after a form was
+// refused; note fills in why.
+func (h *Handler) refused(w http.ResponseWriter, r *http.Request, id int64, status int, note func(*casePage)) {
+	c, err := h.cfg.Journeys.Case(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
-	p, verr := h.caseView(ctx, c, u)
-	if verr != nil {
-		h.serverError(w, r, verr)
+	p, err := h.caseView(r.Context(), c, userFrom(r))
+	if err != nil {
+		h.serverError(w, r, err)
 		return
 	}
-	p.Error, p.Form = waymark.ErrorMessage(err), form
-	for _, f := range waymark.ErrorFields(err) {
-		p.ErrorFields = append(p.ErrorFields, moveFieldLabel(f.Field)+" "+f.Message+".")
-	}
-	h.render(w, r, status, "case_view", page{Title: p.Title, Nav: "cases", User: u, Data: p})
+	note(&p)
+	h.render(w, r, status, "case_view", page{Title: p.Title, Nav: "cases", User: userFrom(r), Data: p})
 }
