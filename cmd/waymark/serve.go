@@ -11,11 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/demo"
 	"github.com/waymark/waymark/internal/httpapi"
 	"github.com/waymark/waymark/internal/jobs"
-	"github.com/waymark/waymark/internal/journey"
-	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
 	"github.com/waymark/waymark/internal/web"
 )
@@ -119,22 +118,19 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, c serveConfig
 		}
 	}
 
-	broker := live.New(db, log)
-	broker.Start(ctx)
-	journeys := journey.New(db, log, c.loc, broker)
-	queue, err := jobs.New(db, log, journeys.JobOptions())
+	a, err := app.New(db, log, app.Config{Location: c.loc, BaseURL: c.BaseURL})
 	if err != nil {
 		return err
 	}
-	journeys.SetQueue(queue)
-	if err := queue.Start(ctx); err != nil {
+	if err := a.Start(ctx); err != nil {
 		return err
 	}
+	queue := a.Queue
 
 	metrics := httpapi.NewMetrics()
 	queue.RegisterMetrics(metrics.Registry)
-	api := httpapi.New(db, log, httpapi.WithJourneys(journeys, broker), httpapi.WithBaseURL(c.BaseURL))
-	ui := web.New(db, log, web.Config{BaseURL: c.BaseURL, Journeys: journeys, Broker: broker})
+	api := httpapi.New(a, httpapi.WithBaseURL(c.BaseURL))
+	ui := web.New(a, web.Config{BaseURL: c.BaseURL})
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api)

@@ -25,6 +25,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/app/apptest"
 	"github.com/waymark/waymark/internal/httpapi"
 	"github.com/waymark/waymark/internal/store"
 	"github.com/waymark/waymark/internal/store/storetest"
@@ -59,7 +60,7 @@ func startAPI(t *testing.T, dialect string) *apiEnv {
 	t.Helper()
 	db := storetest.MustOpen(t, dialect)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	api := httpapi.New(db, log)
+	api := httpapi.New(apptest.New(t, db, log))
 	metrics := httpapi.NewMetrics()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api)

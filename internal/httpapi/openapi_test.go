@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/app/apptest"
 	"github.com/waymark/waymark/internal/httpapi"
 	"github.com/waymark/waymark/internal/store/storetest"
 )
@@ -44,7 +43,7 @@ func operations(doc *openapi3.T) map[string]*openapi3.Operation {
 }
 
 func testServer(t *testing.T) *httpapi.Server {
-	return httpapi.New(storetest.MustOpen(t, "sqlite"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return httpapi.New(apptest.New(t, storetest.MustOpen(t, "sqlite"), nil))
 }
 
 // TestDocumentListsEveryRoute keeps routes.go and openapi.yaml in step:

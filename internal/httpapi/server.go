@@ -10,9 +10,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
@@ -35,13 +35,6 @@ type Server struct {
 // Option configures a Server.
 type Option func(*Server)
 
-// WithJourneys gives the server the journey service and the live broker
-// that `waymark serve` runs (with the job queue and the workspace time
-// zone). Without it the server makes its own, with no SLA jobs, in UTC.
-func WithJourneys(svc *journey.Service, broker *live.Broker) Option {
-	return func(s *Server) { s.journeys, s.broker = svc, broker }
-}
-
 // WithBaseURL sets the public URL that links (portal links) start with.
 func WithBaseURL(u string) Option { return func(s *Server) { s.baseURL = u } }
 
@@ -55,15 +48,11 @@ type Route struct {
 // handlerFunc is an API handler; a returned error becomes problem+json.
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principal) error
 
-// New returns the API server.
-func New(db *store.DB, log *slog.Logger, opts ...Option) *Server {
-	s := &Server{db: db, log: log, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+// New returns the API server over the services of a.
+func New(a *app.App, opts ...Option) *Server {
+	s := &Server{db: a.DB, log: a.Log, journeys: a.Journeys, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
-	}
-	if s.journeys == nil {
-		s.broker = live.New(db, log)
-		s.journeys = journey.New(db, log, time.UTC, s.broker)
 	}
 	s.registerRoutes()
 	return s

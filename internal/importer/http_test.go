@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/app/apptest"
 	"github.com/waymark/waymark/internal/httpapi"
 	"github.com/waymark/waymark/internal/store"
 	"github.com/waymark/waymark/internal/store/storetest"
@@ -23,7 +23,7 @@ import (
 func TestImportThroughTheAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := seed(t, db)
-		srv := httptest.NewServer(httpapi.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+		srv := httptest.NewServer(httpapi.New(apptest.New(t, db, nil)))
 		defer srv.Close()
 		token := func(role waymark.Role) string {
 			s, err := db.CreateToken(context.Background(), &waymark.Token{Name: "import " + string(role), Role: role})

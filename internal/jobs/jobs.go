@@ -68,9 +68,15 @@ func Migrate(ctx context.Context, db *store.DB) error {
 
 // New returns a queue on db with the built-in jobs and those of opts.
 func New(db *store.DB, log *slog.Logger, opts ...Options) (*Queue, error) {
+	// Every area brings its own options: all of their workers and
+	// periodic jobs count.
 	var o Options
-	if len(opts) > 0 {
-		o = opts[0]
+	for _, x := range opts {
+		o.Workers = append(o.Workers, x.Workers...)
+		o.Periodic = append(o.Periodic, x.Periodic...)
+		if x.FetchPoll != 0 {
+			o.FetchPoll = x.FetchPoll
+		}
 	}
 	pool, err := db.JobsSQL()
 	if err != nil {
@@ -138,6 +144,19 @@ func (q *Queue) EnqueueTx(ctx context.Context, tx *store.Tx, args river.JobArgs,
 		return nil, err
 	}
 	return res.Job, nil
+}
+
+// EnqueueIn adds a job in the transaction ctx carries (store.Transact), or
+// on its own outside one: the job exists if and only if the change that asks
+// for it commits.
+func (q *Queue) EnqueueIn(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	var err error
+	if tx := store.SQLTx(ctx); tx != nil {
+		_, err = q.client.InsertTx(ctx, tx, args, opts)
+	} else {
+		_, err = q.client.Insert(ctx, args, opts)
+	}
+	return err
 }
 
 // Client returns the River client, for tests and areas that need more.

@@ -13,6 +13,12 @@ import (
 // of a new event.
 const EventsChannel = "waymark_events"
 
+// AddEvent records an event in the transaction ctx carries (or a new one).
+// On PostgreSQL it also notifies every server, when the transaction commits.
+func (db *DB) AddEvent(ctx context.Context, ev *waymark.Event, data any) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.AddEvent(ctx, ev, data) })
+}
+
 // AddEvent records an event in the transaction. On PostgreSQL it also
 // notifies every server, when the transaction commits.
 func (tx *Tx) AddEvent(ctx context.Context, ev *waymark.Event, data any) error {

@@ -243,6 +243,9 @@ func (db *DB) prepareNoted() {
 // its own all-or-nothing: a failing fn rolls back to its own savepoint.
 // When Write returns nil the change is durable.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	if tx := txFrom(ctx); tx != nil {
+		return fn(tx) // joins the transaction ctx carries
+	}
 	if db.commits != nil {
 		return db.commits.do(ctx, func(stx *sql.Tx) error {
 			return fn(&Tx{tx: stx, d: db.dialect, db: db})
@@ -262,13 +265,21 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
-// query runs a read query on the reader pool.
+// query runs a read query: inside the transaction ctx carries, else on the
+// reader pool.
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx := txFrom(ctx); tx != nil {
+		return tx.Query(ctx, query, args...)
+	}
 	return db.read.QueryContext(ctx, db.dialect.rebind(query), args...)
 }
 
-// queryRow runs a read query that returns at most one row.
+// queryRow runs a read query that returns at most one row, inside the
+// transaction ctx carries, else on the reader pool.
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx := txFrom(ctx); tx != nil {
+		return tx.QueryRow(ctx, query, args...)
+	}
 	return db.read.QueryRowContext(ctx, db.dialect.rebind(query), args...)
 }
 

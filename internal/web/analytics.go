@@ -175,7 +175,7 @@ func (h *Handler) journeyAnalytics(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	loc := h.cfg.Journeys.Location()
+	loc := h.cases.Location()
 	now := h.now().In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 

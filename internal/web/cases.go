@@ -369,7 +369,7 @@ func (h *Handler) board(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Vary", "HX-Request, HX-Target")
-	loc, now := h.cfg.Journeys.Location(), h.now().UTC()
+	loc, now := h.cases.Location(), h.now().UTC()
 	p := boardPage{Filter: f, Statuses: boardStatuses, Max: boardMax}
 	journeys, err := h.db.Journeys(ctx, waymark.Page{Limit: 500})
 	if err != nil {
@@ -687,7 +687,7 @@ var cellRoleLabels = map[string]string{"relationship_manager": "Relationship man
 
 // caseView builds a case's page.
 func (h *Handler) caseView(ctx context.Context, c *waymark.Case, u *waymark.User) (casePage, error) {
-	loc, now := h.cfg.Journeys.Location(), h.now().UTC()
+	loc, now := h.cases.Location(), h.now().UTC()
 	l, _, err := h.loadCaseNames(ctx, true)
 	if err != nil {
 		return casePage{}, err
@@ -940,7 +940,7 @@ func (h *Handler) setCell(w http.ResponseWriter, r *http.Request) {
 		cell = append(cell, waymark.CellMember{UserID: uid, Role: roles[i]})
 	}
 	ctx := r.Context()
-	_, err := h.cfg.Journeys.SetCell(ctx, id, cell)
+	_, err := h.cases.SetCell(ctx, id, cell)
 	if err == nil {
 		http.Redirect(w, r, fmt.Sprintf("/cases/%d?done=cell", id), http.StatusSeeOther)
 		return
@@ -1037,7 +1037,7 @@ func (h *Handler) showCase(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, "Case not found.")
 		return
 	}
-	c, err := h.cfg.Journeys.Case(r.Context(), id)
+	c, err := h.cases.Case(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -1107,7 +1107,7 @@ func (h *Handler) moveCase(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	form := r.PostForm
 	ev := &waymark.CaseEvent{Type: form.Get("type"), ToStage: form.Get("to_stage"), Reason: form.Get("reason")}
-	c, err := h.cfg.Journeys.Case(ctx, id)
+	c, err := h.cases.Case(ctx, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -1118,7 +1118,7 @@ func (h *Handler) moveCase(w http.ResponseWriter, r *http.Request) {
 		err = waymark.Errorf(waymark.ECONFLICT, "Someone moved this case while you were looking at it; it is now at another stage. Check the page again before you move it.")
 	} else {
 		p, _ := waymark.PrincipalFrom(ctx)
-		_, err = h.cfg.Journeys.Move(ctx, id, ev, p)
+		_, err = h.cases.Move(ctx, id, ev, p)
 	}
 	if err == nil {
 		http.Redirect(w, r, fmt.Sprintf("/cases/%d?done=%s", id, url.QueryEscape(ev.Type)), http.StatusSeeOther)
@@ -1148,7 +1148,7 @@ func (h *Handler) moveCase(w http.ResponseWriter, r *http.Request) {
 // refused shows a case's page again, with status, after a form was
 // refused; note fills in why.
 func (h *Handler) refused(w http.ResponseWriter, r *http.Request, id int64, status int, note func(*casePage)) {
-	c, err := h.cfg.Journeys.Case(r.Context(), id)
+	c, err := h.cases.Case(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/app/apptest"
 	"github.com/waymark/waymark/internal/journey"
-	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
 	"github.com/waymark/waymark/internal/store/storetest"
 	"github.com/waymark/waymark/internal/web"
@@ -42,12 +42,12 @@ func newCaseWorld(t *testing.T, db *store.DB) *caseWorld {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	broker := live.New(db, log)
+	a := apptest.New(t, db, log)
 	ctx, stop := context.WithCancel(ctx)
 	t.Cleanup(stop)
-	broker.Start(ctx) // on PostgreSQL, events come back through LISTEN/NOTIFY
-	js := journey.New(db, log, time.UTC, broker)
-	ui := web.New(db, log, web.Config{BaseURL: "http://127.0.0.1", Journeys: js, Broker: broker})
+	a.Broker.Start(ctx) // on PostgreSQL, events come back through LISTEN/NOTIFY
+	js := a.Journeys
+	ui := web.New(a, web.Config{BaseURL: "http://127.0.0.1"})
 	mux := http.NewServeMux()
 	ui.Register(mux)
 	srv := httptest.NewServer(mux)

@@ -20,7 +20,7 @@ func (h *Handler) liveEvents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	journeyID, _ := strconv.ParseInt(q.Get("journey"), 10, 64)
 	caseID, _ := strconv.ParseInt(q.Get("case"), 10, 64)
-	events, stop := h.cfg.Broker.Subscribe()
+	events, stop := h.broker.Subscribe()
 	defer stop()
 	live.ServeEvents(w, r, events, func(ev waymark.Event) bool { return liveKeeps(ev, journeyID, caseID) })
 }

@@ -306,7 +306,7 @@ type guideBuilder struct {
 
 func (p *portal) newGuideBuilder(ctx context.Context, who *portalWho) (*guideBuilder, error) {
 	g := &guideBuilder{p: p, who: who, journeys: map[[2]int64]*waymark.Journey{}, teams: map[int64]string{}, users: map[int64]*portalRM{},
-		now: p.h.now().UTC(), loc: p.h.cfg.Journeys.Location()}
+		now: p.h.now().UTC(), loc: p.h.cases.Location()}
 	teams, err := p.h.db.Teams(ctx, waymark.Page{Limit: 500})
 	if err != nil {
 		return nil, err
@@ -430,7 +430,7 @@ func (p *portal) accountCases(ctx context.Context, accountID int64) ([]*waymark.
 	for _, status := range []string{"open", waymark.CaseCompleted} {
 		var done []*waymark.Case
 		for after := int64(0); ; {
-			page, err := p.h.cfg.Journeys.Cases(ctx, waymark.CaseFilter{AccountID: accountID, Status: status, Page: waymark.Page{After: after, Limit: 500}})
+			page, err := p.h.cases.Cases(ctx, waymark.CaseFilter{AccountID: accountID, Status: status, Page: waymark.Page{After: after, Limit: 500}})
 			if err != nil {
 				return nil, err
 			}
@@ -455,7 +455,7 @@ func (p *portal) accountCases(ctx context.Context, accountID int64) ([]*waymark.
 // accountCase returns one of the account's cases, with its ETA; any other
 // id, another account's included, is ENOTFOUND.
 func (p *portal) accountCase(ctx context.Context, accountID, id int64) (*waymark.Case, error) {
-	cs, err := p.h.cfg.Journeys.Cases(ctx, waymark.CaseFilter{AccountID: accountID, Page: waymark.Page{After: id - 1, Limit: 1}})
+	cs, err := p.h.cases.Cases(ctx, waymark.CaseFilter{AccountID: accountID, Page: waymark.Page{After: id - 1, Limit: 1}})
 	if err != nil {
 		return nil, err
 	}

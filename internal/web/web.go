@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
@@ -20,11 +21,6 @@ import (
 // Config is what the UI needs to know about its deployment.
 type Config struct {
 	BaseURL string // public URL; https turns on Secure cookies
-
-	// Journeys runs cases (with the job queue and the workspace time zone);
-	// Broker delivers live events. Without them the UI makes its own, in UTC.
-	Journeys *journey.Service
-	Broker   *live.Broker
 }
 
 // Handler serves the UI.
@@ -32,6 +28,8 @@ type Handler struct {
 	db     *store.DB
 	log    *slog.Logger
 	cfg    Config
+	cases  *journey.Service
+	broker *live.Broker
 	secure bool // the session cookie is sent over https only
 
 	tmpl   templates
@@ -47,19 +45,16 @@ type Handler struct {
 
 // New returns the UI handler. It panics if the embedded templates or
 // assets are broken, which the package's tests catch first.
-func New(db *store.DB, log *slog.Logger, cfg Config) *Handler {
+func New(a *app.App, cfg Config) *Handler {
+	log := a.Log
 	h := &Handler{
-		db: db, log: log, cfg: cfg,
+		db: a.DB, log: log, cfg: cfg, cases: a.Journeys, broker: a.Broker,
 		byClient: newLimiter(loginEvery, loginBurst),
 		byEmail:  newLimiter(loginEvery, loginBurst),
 		now:      time.Now,
 	}
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		h.secure = true
-	}
-	if h.cfg.Journeys == nil {
-		h.cfg.Broker = live.New(db, log)
-		h.cfg.Journeys = journey.New(db, log, time.UTC, h.cfg.Broker)
 	}
 	var err error
 	if h.assets, err = loadAssets(staticFS); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/app/apptest"
 	"github.com/waymark/waymark/internal/store"
 	"github.com/waymark/waymark/internal/store/storetest"
 	"github.com/waymark/waymark/internal/web"
@@ -35,7 +35,7 @@ type site struct {
 
 func newSite(t *testing.T, db *store.DB, baseURL string) *site {
 	t.Helper()
-	ui := web.New(db, slog.New(slog.DiscardHandler), web.Config{BaseURL: baseURL})
+	ui := web.New(apptest.New(t, db, nil), web.Config{BaseURL: baseURL})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
 	ui.Register(mux)

@@ -1,0 +1,70 @@
+// Package app builds Waymark's services once, from an open database: the
+// one wiring that `waymark serve`, the demo and the tests share. It knows
+// nothing of HTTP; cmd/waymark hands the services to the API and the UI.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/waymark/waymark/internal/access"
+	"github.com/waymark/waymark/internal/account"
+	"github.com/waymark/waymark/internal/events"
+	"github.com/waymark/waymark/internal/jobs"
+	"github.com/waymark/waymark/internal/journey"
+	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/store"
+)
+
+// Config is what the services need to know about the deployment.
+type Config struct {
+	Location *time.Location // the workspace time zone; UTC when nil
+	BaseURL  string         // the public URL links start with
+	// FetchPoll sets how often idle job workers look for work on SQLite.
+	FetchPoll time.Duration
+}
+
+// App is every service of Waymark, built once.
+type App struct {
+	DB     *store.DB
+	Log    *slog.Logger
+	Broker *live.Broker
+	Queue  *jobs.Queue
+	Events *events.Bus
+
+	Access   *access.Service
+	Accounts *account.Service
+	Journeys *journey.Service
+}
+
+// New builds the services over db. Call Start to run the live broker and
+// the job queue, and Stop at the end.
+func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	a := &App{DB: db, Log: log}
+	a.Broker = live.New(db, log)
+	a.Events = events.New(db)
+	a.Access = access.New(db, log)
+	a.Accounts = account.New(db, log)
+	a.Journeys = journey.New(db, log, cfg.Location, a.Broker)
+	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
+	if err != nil {
+		return nil, err
+	}
+	a.Queue = q
+	a.Events.SetQueue(q)
+	a.Journeys.SetQueue(q)
+	return a, nil
+}
+
+// Start runs the live broker and the job queue until ctx ends or Stop.
+func (a *App) Start(ctx context.Context) error {
+	a.Broker.Start(ctx)
+	return a.Queue.Start(ctx)
+}
+
+// Stop lets running jobs finish, until ctx ends.
+func (a *App) Stop(ctx context.Context) error { return a.Queue.Stop(ctx) }

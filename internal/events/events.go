@@ -1,0 +1,129 @@
+// Package events lets one area follow another without importing it. A
+// change records its waymark.Event in its own transaction; for every area
+// that subscribed to that type, a delivery job is enqueued in the same
+// transaction, so the subscriber hears of the change if and only if it
+// committed, once, even after a crash. The job hands the event to the
+// subscriber's handler, and retries it with backoff when the handler fails.
+package events
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/riverqueue/river"
+	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/jobs"
+)
+
+// Store is what the bus needs from the database.
+type Store interface {
+	// AddEvent records ev (its Type, AccountID, SubjectID) with data as its
+	// payload, in the transaction ctx carries, and fills ev's ID and time.
+	AddEvent(ctx context.Context, ev *waymark.Event, data any) error
+	// Event returns one recorded event.
+	Event(ctx context.Context, id int64) (*waymark.Event, error)
+}
+
+// Enqueuer enqueues a job in the transaction ctx carries.
+type Enqueuer interface {
+	EnqueueIn(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// Handler reacts to one event. An error retries the delivery later, so a
+// handler must be idempotent.
+type Handler func(ctx context.Context, ev *waymark.Event) error
+
+type subscriber struct {
+	types   []string // empty: every type
+	handler Handler
+}
+
+// Bus records events and delivers them to the areas that subscribed.
+type Bus struct {
+	store Store
+
+	mu    sync.RWMutex
+	queue Enqueuer
+	subs  map[string]subscriber
+}
+
+// New returns a bus over store; give it a queue with SetQueue before the
+// first change that has subscribers.
+func New(store Store) *Bus { return &Bus{store: store, subs: map[string]subscriber{}} }
+
+// SetQueue gives the bus the queue its deliveries run on (the queue is built
+// after the bus, since it needs the bus's worker).
+func (b *Bus) SetQueue(q Enqueuer) {
+	b.mu.Lock()
+	b.queue = q
+	b.mu.Unlock()
+}
+
+// Subscribe makes handler hear every event of the given types (all types
+// when none is given) recorded from now on. name identifies the subscriber
+// in its delivery jobs and must stay the same across restarts.
+func (b *Bus) Subscribe(name string, handler Handler, types ...string) {
+	b.mu.Lock()
+	b.subs[name] = subscriber{types: types, handler: handler}
+	b.mu.Unlock()
+}
+
+// Record writes ev in the transaction ctx carries and enqueues its delivery
+// to every subscriber of its type, in that same transaction.
+func (b *Bus) Record(ctx context.Context, ev *waymark.Event, data any) error {
+	if err := b.store.AddEvent(ctx, ev, data); err != nil {
+		return fmt.Errorf("record %s: %w", ev.Type, err)
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for name, s := range b.subs {
+		if len(s.types) > 0 && !slices.Contains(s.types, ev.Type) {
+			continue
+		}
+		if b.queue == nil {
+			return fmt.Errorf("record %s: the event bus has no queue", ev.Type)
+		}
+		if err := b.queue.EnqueueIn(ctx, DeliveryArgs{Subscriber: name, EventID: ev.ID}, nil); err != nil {
+			return fmt.Errorf("record %s: enqueue delivery to %s: %w", ev.Type, name, err)
+		}
+	}
+	return nil
+}
+
+// DeliveryArgs asks for one event to be handed to one subscriber.
+type DeliveryArgs struct {
+	Subscriber string `json:"subscriber"`
+	EventID    int64  `json:"event_id"`
+}
+
+// Kind names the job.
+func (DeliveryArgs) Kind() string { return "event_delivery" }
+
+type deliveryWorker struct {
+	river.WorkerDefaults[DeliveryArgs]
+	b *Bus
+}
+
+func (w *deliveryWorker) Work(ctx context.Context, j *river.Job[DeliveryArgs]) error {
+	w.b.mu.RLock()
+	s, ok := w.b.subs[j.Args.Subscriber]
+	w.b.mu.RUnlock()
+	if !ok {
+		// The subscriber is gone (a newer version dropped it): nothing to do.
+		return nil
+	}
+	ev, err := w.b.store.Event(ctx, j.Args.EventID)
+	if err != nil {
+		return fmt.Errorf("deliver event %d: %w", j.Args.EventID, err)
+	}
+	return s.handler(ctx, ev)
+}
+
+// JobOptions returns the delivery worker, for jobs.New.
+func (b *Bus) JobOptions() jobs.Options {
+	return jobs.Options{Workers: []func(*river.Workers){func(w *river.Workers) {
+		river.AddWorker(w, &deliveryWorker{b: b})
+	}}}
+}
