@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/waymark/waymark/internal/app"
+	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/store"
 )
 
@@ -18,6 +19,10 @@ func New(tb testing.TB, db *store.DB, log *slog.Logger) *app.App {
 	tb.Helper()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	// storetest migrates Waymark's tables; the job queue has its own.
+	if err := jobs.Migrate(context.Background(), db); err != nil {
+		tb.Fatalf("migrate the job queue: %v", err)
 	}
 	a, err := app.New(db, log, app.Config{})
 	if err != nil {
