@@ -62,6 +62,7 @@ type Case struct {
 	BlockedSeconds     int64          `json:"blocked_seconds"`
 	BlockReason        string         `json:"block_reason"`
 	ReworkCount        int            `json:"rework_count"`
+	Version            int            `json:"version"` // grows with every change; a move re-checks it when it writes
 	LastEventAt        time.Time      `json:"last_event_at"`
 	Steps              []Step         `json:"steps"`
 	Cell               []CellMember   `json:"cell"`
@@ -98,6 +99,13 @@ type CaseEvent struct {
 	Reason    string    `json:"reason"`
 	At        time.Time `json:"at"`
 	UserID    *int64    `json:"user_id"`
+}
+
+// OverdueStep names an active step past its due date whose breach is not
+// recorded yet.
+type OverdueStep struct {
+	CaseID   int64
+	Position int
 }
 
 // CaseFilter selects cases in a list.
@@ -184,6 +192,7 @@ func (c *Case) Validate() error {
 	if len(c.Indicators) > 50 {
 		p.Add("indicators", "may hold at most 50 indicators")
 	}
+	CheckTimeBounds(&p, "at", c.StartedAt)
 	return p.Err()
 }
 

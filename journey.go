@@ -465,3 +465,11 @@ func (j *Journey) ChooseTrack(indicators map[string]any) (Track, []string) {
 type JourneyFilter struct {
 	Page
 }
+
+// JourneyVersionInfo is one version of a journey in its history: when it
+// was made and how many cases run on it.
+type JourneyVersionInfo struct {
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	Cases     int       `json:"cases"`
+}

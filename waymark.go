@@ -21,6 +21,11 @@ const (
 	EINTERNAL     = "internal"     // 500; the cause is logged, never shown
 )
 
+// ErrStale says that a record changed between the moment a change was
+// computed from it and the moment the change was to be written: the change
+// was not made. Services retry it, or answer it as a conflict.
+var ErrStale = &Error{Code: ECONFLICT, Message: "This changed since it was loaded; load it again and retry."}
+
 // FieldError names one bad field and says what is wrong with it.
 type FieldError struct {
 	Field   string `json:"field"`

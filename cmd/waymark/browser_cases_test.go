@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/demo"
+	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/journey"
 )
 
@@ -75,16 +76,16 @@ func seedCasesWorkspace(t *testing.T, dbURL string) casesSeed {
 	must(db.CreateAccount(ctx, b))
 	s.AccountName, s.RMName = a.Name, me.Name
 
-	js := journey.New(db, slog.New(slog.DiscardHandler), time.UTC, nil)
+	js := journey.New(db, slog.New(slog.DiscardHandler), time.UTC, events.New(db), nil)
 	start := func(title string, acc *waymark.Account, ago time.Duration) *waymark.Case {
 		c := &waymark.Case{JourneyID: j.ID, AccountID: acc.ID, Title: title, StartedAt: time.Now().UTC().Add(-ago)}
-		must(js.StartCase(ctx, c, waymark.Principal{UserID: coord.ID, Role: waymark.RoleMember}))
+		must(js.StartCase(waymark.WithPrincipal(ctx, waymark.Principal{UserID: coord.ID, Role: waymark.RoleMember}), c))
 		return c
 	}
 	s.Moving = start("Working capital line", a, time.Hour)
 	s.Other = start("Bridge loan", b, 20*24*time.Hour) // overdue
 	late := start("Guarantee", b, 3*time.Hour)
-	_, err = js.Move(ctx, late.ID, &waymark.CaseEvent{Type: waymark.EventAdvance}, waymark.Principal{UserID: coord.ID, Role: waymark.RoleMember})
+	_, err = js.Move(waymark.WithPrincipal(ctx, waymark.Principal{UserID: coord.ID, Role: waymark.RoleMember}), late.ID, &waymark.CaseEvent{Type: waymark.EventAdvance}, "")
 	must(err)
 
 	s.Token, err = db.CreateToken(ctx, &waymark.Token{Name: "CRM sync", Role: waymark.RoleMember})

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/demo"
+	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/journey"
 )
 
@@ -89,7 +90,7 @@ func seedJourneysWorkspace(t *testing.T, dbURL string) journeysSeed {
 	a := &waymark.Account{Name: "Elevator Works", Tier: "B"}
 	must(db.CreateAccount(ctx, a))
 
-	svc := journey.New(db, slog.New(slog.DiscardHandler), time.UTC, nil)
+	svc := journey.New(db, slog.New(slog.DiscardHandler), time.UTC, events.New(db), nil)
 	actor := waymark.Principal{Name: "seed", Role: waymark.RoleAdmin}
 	start := time.Now().UTC().AddDate(0, 0, -90).Truncate(time.Hour)
 	day := 24 * time.Hour
@@ -97,7 +98,7 @@ func seedJourneysWorkspace(t *testing.T, dbURL string) journeysSeed {
 		at := start.Add(time.Duration(5*i) * day)
 		c := &waymark.Case{JourneyID: j.ID, AccountID: a.ID, Title: fmt.Sprintf("Loan %d", i+1), StartedAt: at,
 			Indicators: map[string]any{"amount": float64(1_000_000 * (i + 1))}}
-		must(svc.StartCase(ctx, c, actor))
+		must(svc.StartCase(waymark.WithPrincipal(ctx, actor), c))
 		for _, m := range []struct {
 			typ   string
 			after time.Duration
@@ -106,7 +107,7 @@ func seedJourneysWorkspace(t *testing.T, dbURL string) journeysSeed {
 			if i >= 9 && m.typ == waymark.EventComplete {
 				break // three cases stay open
 			}
-			_, err := svc.Move(ctx, c.ID, &waymark.CaseEvent{Type: m.typ, At: at.Add(m.after)}, actor)
+			_, err := svc.Move(waymark.WithPrincipal(ctx, actor), c.ID, &waymark.CaseEvent{Type: m.typ, At: at.Add(m.after)}, "")
 			must(err)
 		}
 	}

@@ -49,7 +49,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Events = events.New(db)
 	a.Access = access.New(db, log)
 	a.Accounts = account.New(db, log)
-	a.Journeys = journey.New(db, log, cfg.Location, a.Broker)
+	a.Journeys = journey.New(db, log, cfg.Location, a.Events, a.Broker)
 	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err

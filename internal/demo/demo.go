@@ -58,7 +58,7 @@ func load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) er
 		if w, err = loadFoundation(ctx, s, p, hash); err != nil {
 			return err
 		}
-		cases, err = loadJourneys(ctx, db, s.Tx(), w, now, log)
+		cases, err = loadJourneys(s.Context(ctx), db, w, now, log)
 		return err
 	})
 	if err != nil {

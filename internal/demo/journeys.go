@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/store"
 )
@@ -92,7 +93,9 @@ type caseStats struct {
 
 // loadJourneys stores the journey maps and plays the demo's cases through
 // the journey service, in the demo's transaction.
-func loadJourneys(ctx context.Context, db *store.DB, tx *store.Tx, w *workspace, now time.Time, log *slog.Logger) (caseStats, error) {
+//
+// ctx carries the demo's one transaction; the journey service joins it.
+func loadJourneys(ctx context.Context, db *store.DB, w *workspace, now time.Time, log *slog.Logger) (caseStats, error) {
 	var st caseStats
 	sims := journeySims()
 	for _, sim := range sims {
@@ -100,15 +103,20 @@ func loadJourneys(ctx context.Context, db *store.DB, tx *store.Tx, w *workspace,
 		if err != nil {
 			return st, err
 		}
-		if err := tx.CreateJourney(ctx, j); err != nil {
-			return st, fmt.Errorf("demo: journey %s: %w", j.Name, err)
-		}
 		sim.j = j
 	}
-	svc := journey.New(db, log, time.UTC, nil)
+	// The demo's own journey service, with a clock at the demo's now and
+	// no live pages to tell (nothing watches while the demo loads).
+	svc := journey.New(db, log, time.UTC, events.New(db), nil)
 	svc.SetClock(func() time.Time { return now })
+	designer := waymark.WithPrincipal(ctx, waymark.Principal{Name: "Waymark demo", Role: waymark.RoleManager})
+	for _, sim := range sims {
+		if err := svc.CreateJourney(designer, sim.j); err != nil {
+			return st, fmt.Errorf("demo: journey %s: %w", sim.j.Name, err)
+		}
+	}
 	for _, pc := range planCases(w, sims, now) {
-		if err := pc.play(ctx, svc, tx, w, now, &st); err != nil {
+		if err := pc.play(ctx, svc, w, now, &st); err != nil {
 			return st, fmt.Errorf("demo: case %q of %s: %w", pc.title, pc.account.Name, err)
 		}
 	}
@@ -475,35 +483,38 @@ func (sim *journeySim) script(r *rand.Rand, track waymark.Track, age float64, ca
 
 // play starts the case and makes its moves through the service, raising
 // the SLA breaches a running Waymark would have raised on the way.
-func (pc *plannedCase) play(ctx context.Context, svc *journey.Service, tx *store.Tx, w *workspace, now time.Time, st *caseStats) error {
+func (pc *plannedCase) play(ctx context.Context, svc *journey.Service, w *workspace, now time.Time, st *caseStats) error {
 	rm := *pc.account.OwnerID
 	c := &waymark.Case{JourneyID: pc.sim.j.ID, AccountID: pc.account.ID, Title: pc.title, Indicators: pc.indicators, StartedAt: pc.start, Cell: pc.cell(w, rm)}
-	if _, err := svc.StartCaseTx(ctx, tx, c, waymark.Principal{UserID: rm}); err != nil {
+	as := func(userID int64) context.Context {
+		return waymark.WithPrincipal(ctx, waymark.Principal{UserID: userID, Role: waymark.RoleMember})
+	}
+	if err := svc.StartCase(as(rm), c); err != nil {
 		return err
 	}
 	if c.Track != pc.track {
 		return fmt.Errorf("started on track %s, planned for %s", c.Track, pc.track)
 	}
 	st.cases++
-	actor := func(team string) waymark.Principal {
+	actor := func(team string) context.Context {
 		if team == teamSales {
-			return waymark.Principal{UserID: rm}
+			return as(rm)
 		}
-		return waymark.Principal{UserID: w.users[teamMember[team]].ID}
+		return as(w.users[teamMember[team]].ID)
 	}
 	for i, m := range pc.moves {
 		at := pc.times[i]
-		if err := raiseBreach(ctx, tx, c, at, st); err != nil {
+		if err := raiseBreach(ctx, svc, c, at, st); err != nil {
 			return err
 		}
 		ev := &waymark.CaseEvent{Type: m.typ, ToStage: m.to, Reason: m.reason, At: at}
 		var err error
-		if c, _, err = svc.MoveTx(ctx, tx, c.ID, ev, actor(m.team)); err != nil {
+		if c, err = svc.Move(actor(m.team), c.ID, ev, ""); err != nil {
 			return fmt.Errorf("%s at %s: %w", m.typ, at.Format(time.RFC3339), err)
 		}
 		st.moves++
 	}
-	if err := raiseBreach(ctx, tx, c, now, st); err != nil {
+	if err := raiseBreach(ctx, svc, c, now, st); err != nil {
 		return err
 	}
 	switch c.Status {
@@ -528,7 +539,7 @@ func (pc *plannedCase) play(ctx context.Context, svc *journey.Service, tx *store
 
 // raiseBreach records, as the SLA check would have at the due date, that
 // the case's active step ran past its due date before until.
-func raiseBreach(ctx context.Context, tx *store.Tx, c *waymark.Case, until time.Time, st *caseStats) error {
+func raiseBreach(ctx context.Context, svc *journey.Service, c *waymark.Case, until time.Time, st *caseStats) error {
 	i := c.ActiveStep()
 	if i < 0 || c.Steps[i].BreachedAt != nil || c.Steps[i].DueAt.After(until) {
 		return nil
@@ -537,15 +548,13 @@ func raiseBreach(ctx context.Context, tx *store.Tx, c *waymark.Case, until time.
 	if at.After(until) {
 		at = until
 	}
-	ok, err := tx.MarkBreached(ctx, c.ID, i, at)
+	ok, err := svc.RaiseBreach(ctx, c.ID, i, at)
 	if err != nil || !ok {
 		return err
 	}
 	c.Steps[i].BreachedAt = &at
 	st.breaches++
-	step := c.Steps[i]
-	return tx.AddCaseEvent(ctx, &waymark.CaseEvent{CaseID: c.ID, Type: waymark.EventBreach, FromStage: step.StageKey, ToStage: step.StageKey, At: at,
-		Reason: "due " + step.DueAt.Format(time.RFC3339)})
+	return nil
 }
 
 // teamMember is who in a team works the demo's cases.

@@ -64,14 +64,14 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, _ waymark.Princ
 	if err != nil {
 		return err
 	}
-	evs, err := s.db.CaseEvents(r.Context(), id)
+	evs, err := s.journeys.CaseEvents(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, caseWithEvents{Case: c, Events: evs})
 }
 
-func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p waymark.Principal) error {
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {
 	var b caseBody
 	if err := decode(r, &b); err != nil {
 		return err
@@ -87,7 +87,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p waymark.Pr
 	if b.At.Set && !b.At.Null {
 		c.StartedAt = b.At.V.UTC()
 	}
-	if err := s.journeys.StartCase(r.Context(), c, p); err != nil {
+	if err := s.journeys.StartCase(r.Context(), c); err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+strconv.FormatInt(c.ID, 10))
@@ -95,13 +95,14 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p waymark.Pr
 }
 
 type caseEventBody struct {
-	Type    string         `json:"type"`
-	ToStage string         `json:"to_stage"`
-	Reason  string         `json:"reason"`
-	At      Opt[time.Time] `json:"at"` // Opt, so that a bad time is a 422 naming the field
+	Type      string         `json:"type"`
+	FromStage string         `json:"from_stage"` // optional: refuse the move (409) if the case is no longer there
+	ToStage   string         `json:"to_stage"`
+	Reason    string         `json:"reason"`
+	At        Opt[time.Time] `json:"at"` // Opt, so that a bad time is a 422 naming the field
 }
 
-func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, p waymark.Principal) error {
+func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {
 	id, err := pathID(r, "id", "Case")
 	if err != nil {
 		return err
@@ -114,7 +115,7 @@ func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, p waymark.Prin
 	if b.At.Set && !b.At.Null {
 		ev.At = b.At.V.UTC()
 	}
-	c, err := s.journeys.Move(r.Context(), id, ev, p)
+	c, err := s.journeys.Move(r.Context(), id, ev, b.FromStage)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/waymark/waymark"
@@ -40,7 +41,7 @@ func (s *Server) listJourneys(w http.ResponseWriter, r *http.Request, _ waymark.
 	if err != nil {
 		return err
 	}
-	items, err := s.db.Journeys(r.Context(), p)
+	items, err := s.journeys.Journeys(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -52,10 +53,11 @@ func (s *Server) getJourney(w http.ResponseWriter, r *http.Request, _ waymark.Pr
 	if err != nil {
 		return err
 	}
-	j, err := s.db.Journey(r.Context(), id)
+	j, err := s.journeys.Journey(r.Context(), id)
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(j.Version)))
 	return writeJSON(w, http.StatusOK, j)
 }
 
@@ -68,7 +70,7 @@ func (s *Server) getJourneyVersion(w http.ResponseWriter, r *http.Request, _ way
 	if err != nil || n < 1 {
 		return waymark.Errorf(waymark.ENOTFOUND, "Journey version not found.")
 	}
-	j, err := s.db.JourneyVersion(r.Context(), id, n)
+	j, err := s.journeys.JourneyVersion(r.Context(), id, n)
 	if err != nil {
 		return err
 	}
@@ -81,7 +83,7 @@ func (s *Server) createJourney(w http.ResponseWriter, r *http.Request, _ waymark
 		return err
 	}
 	j := b.journey()
-	if err := s.db.CreateJourney(r.Context(), j); err != nil {
+	if err := s.journeys.CreateJourney(r.Context(), j); err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/journeys/"+strconv.FormatInt(j.ID, 10))
@@ -97,11 +99,30 @@ func (s *Server) replaceJourney(w http.ResponseWriter, r *http.Request, _ waymar
 	if err := decode(r, &b); err != nil {
 		return err
 	}
-	j := b.journey()
-	if err := s.db.ReplaceJourney(r.Context(), id, j); err != nil {
+	base, err := ifMatchVersion(r)
+	if err != nil {
 		return err
 	}
+	j := b.journey()
+	if err := s.journeys.ReplaceJourney(r.Context(), id, base, j); err != nil {
+		return err
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(j.Version)))
 	return writeJSON(w, http.StatusOK, j)
+}
+
+// ifMatchVersion reads an If-Match header holding the version a change was
+// made from (the ETag of the GET), or 0 when there is none.
+func ifMatchVersion(r *http.Request) (int, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
+	if err != nil || v < 1 {
+		return 0, waymark.Invalid("If-Match", "must be the ETag of the journey, e.g. \"3\"")
+	}
+	return v, nil
 }
 
 func (s *Server) deleteJourney(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {
@@ -109,7 +130,7 @@ func (s *Server) deleteJourney(w http.ResponseWriter, r *http.Request, _ waymark
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteJourney(r.Context(), id); err != nil {
+	if err := s.journeys.DeleteJourney(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -137,26 +158,23 @@ func (s *Server) journeyAnalytics(w http.ResponseWriter, r *http.Request, _ waym
 	if err != nil {
 		return err
 	}
-	j, err := s.db.Journey(r.Context(), id)
-	if err != nil {
-		return err
-	}
 	var probs waymark.Problems
 	to := parseDay(r, "to", time.Now().UTC().AddDate(0, 0, 1), &probs)
 	from := parseDay(r, "from", to.AddDate(0, -6, 0), &probs)
-	track := r.URL.Query().Get("track")
-	if track != "" {
-		if _, ok := j.Track(track); !ok {
-			probs.Add("track", "is not a track of this journey")
+	// The service checks the rest (the track, the period); dates that could
+	// not be read are named with what it finds, in one answer.
+	a, err := s.journeys.Analytics(r.Context(), id, from, to, r.URL.Query().Get("track"))
+	if bad := probs.Err(); bad != nil {
+		if waymark.ErrorCode(err) != waymark.EINVALID {
+			return bad
 		}
+		for _, f := range waymark.ErrorFields(err) {
+			if !probs.Has(f.Field) {
+				probs.Add(f.Field, "%s", f.Message)
+			}
+		}
+		return probs.Err()
 	}
-	if !from.Before(to) && !probs.Has("from") {
-		probs.Add("from", "must be before to")
-	}
-	if err := probs.Err(); err != nil {
-		return err
-	}
-	a, err := s.db.JourneyAnalytics(r.Context(), j, from, to, track, s.journeys.Location())
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
@@ -42,7 +43,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.broker = live.New(db, log)
 	f.broker.Start(t.Context())
-	f.svc = journey.New(db, log, time.UTC, f.broker)
+	f.svc = journey.New(db, log, time.UTC, events.New(db), f.broker)
 	f.svc.SetClock(func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now })
 	var teams []int64
 	for _, n := range []string{"Sales", "Credit Risk", "Legal"} {
@@ -86,7 +87,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 func (f *fixture) start(t *testing.T, amount float64, at time.Time) *waymark.Case {
 	t.Helper()
 	c := &waymark.Case{JourneyID: f.j.ID, AccountID: f.account.ID, Indicators: map[string]any{"amount": amount}, StartedAt: at}
-	if err := f.svc.StartCase(context.Background(), c, waymark.Principal{UserID: f.rm.ID}); err != nil {
+	if err := f.svc.StartCase(waymark.WithPrincipal(context.Background(), waymark.Principal{UserID: f.rm.ID, Role: waymark.RoleMember}), c); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -94,7 +95,7 @@ func (f *fixture) start(t *testing.T, amount float64, at time.Time) *waymark.Cas
 
 func (f *fixture) move(t *testing.T, id int64, typ, to string, at time.Time) *waymark.Case {
 	t.Helper()
-	c, err := f.svc.Move(context.Background(), id, &waymark.CaseEvent{Type: typ, ToStage: to, Reason: "because", At: at}, waymark.Principal{})
+	c, err := f.svc.Move(waymark.WithPrincipal(context.Background(), waymark.Principal{Role: waymark.RoleMember}), id, &waymark.CaseEvent{Type: typ, ToStage: to, Reason: "because", At: at}, "")
 	if err != nil {
 		t.Fatalf("%s: %v", typ, err)
 	}
@@ -123,7 +124,7 @@ func TestCaseLifecycleIsStored(t *testing.T) {
 			t.Fatalf("stored case %+v", got)
 		}
 		// A rejected move leaves the case as it was.
-		_, err = f.svc.Move(ctx, c.ID, &waymark.CaseEvent{Type: "rework", ToStage: "legal", Reason: "x", At: mon.AddDate(0, 0, 5)}, waymark.Principal{})
+		_, err = f.svc.Move(waymark.WithPrincipal(ctx, waymark.Principal{Role: waymark.RoleMember}), c.ID, &waymark.CaseEvent{Type: "rework", ToStage: "legal", Reason: "x", At: mon.AddDate(0, 0, 5)}, "")
 		if waymark.ErrorCode(err) != waymark.ECONFLICT {
 			t.Fatalf("rework forward: %v", err)
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 const caseColumns = `id, journey_id, journey_version, account_id, title, indicators, track, track_reasons, status, current_stage,
-	started_at, due_at, completed_at, cancelled_at, blocked_at, blocked_seconds, block_reason, rework_count, last_event_at, created_at`
+	started_at, due_at, completed_at, cancelled_at, blocked_at, blocked_seconds, block_reason, rework_count, last_event_at, created_at, version`
 
 func scanCase(s scanner) (*waymark.Case, error) {
 	var (
@@ -21,7 +21,7 @@ func scanCase(s scanner) (*waymark.Case, error) {
 		completed, cancelled, block sql.NullTime
 	)
 	if err := s.Scan(&c.ID, &c.JourneyID, &c.JourneyVersion, &c.AccountID, &c.Title, &ind, &c.Track, &reasons, &c.Status, &c.CurrentStage,
-		&c.StartedAt, &c.DueAt, &completed, &cancelled, &block, &c.BlockedSeconds, &c.BlockReason, &c.ReworkCount, &c.LastEventAt, &c.CreatedAt); err != nil {
+		&c.StartedAt, &c.DueAt, &completed, &cancelled, &block, &c.BlockedSeconds, &c.BlockReason, &c.ReworkCount, &c.LastEventAt, &c.CreatedAt, &c.Version); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(ind), &c.Indicators); err != nil {
@@ -103,7 +103,7 @@ func (db *DB) Case(ctx context.Context, id int64) (*waymark.Case, error) {
 	if err != nil {
 		return nil, notFound(err, "Case")
 	}
-	return c, loadCaseParts(ctx, db.read, db.dialect, []*waymark.Case{c})
+	return c, loadCaseParts(ctx, db.querier(ctx), db.dialect, []*waymark.Case{c})
 }
 
 // Cases lists cases, with their steps and cells, by id.
@@ -157,7 +157,7 @@ func (db *DB) Cases(ctx context.Context, f waymark.CaseFilter) ([]*waymark.Case,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, loadCaseParts(ctx, db.read, db.dialect, out)
+	return out, loadCaseParts(ctx, db.querier(ctx), db.dialect, out)
 }
 
 // CaseEvents returns a case's history, oldest first.
@@ -180,25 +180,34 @@ func (db *DB) CaseEvents(ctx context.Context, caseID int64) ([]waymark.CaseEvent
 	return out, rows.Err()
 }
 
-// CaseForUpdate loads a case in a write transaction, locking it.
-func (tx *Tx) CaseForUpdate(ctx context.Context, id int64) (*waymark.Case, error) {
-	c, err := scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`+tx.d.forUpdate(), id))
-	if err != nil {
-		return nil, notFound(err, "Case")
+// CaseForUpdate loads a case in the transaction ctx carries, locking it
+// where the database has row locks.
+func (db *DB) CaseForUpdate(ctx context.Context, id int64) (*waymark.Case, error) {
+	var c *waymark.Case
+	err := db.inTx(ctx, func(ctx context.Context, tx *Tx) error {
+		var err error
+		if c, err = scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`+tx.d.forUpdate(), id)); err != nil {
+			return notFound(err, "Case")
+		}
+		return loadCaseParts(ctx, tx.tx, tx.d, []*waymark.Case{c})
+	})
+	return c, err
+}
+
+// querier returns what reads run on: the transaction ctx carries, else the
+// reader pool.
+func (db *DB) querier(ctx context.Context) querier {
+	if tx := txFrom(ctx); tx != nil {
+		return tx.tx
 	}
-	return c, loadCaseParts(ctx, tx.tx, tx.d, []*waymark.Case{c})
+	return db.read
 }
 
-// JourneyVersion loads a journey version (0: the current one) in a transaction.
-func (tx *Tx) JourneyVersion(ctx context.Context, id int64, version int) (*waymark.Journey, error) {
-	return txJourneyVersion(ctx, tx, id, version)
-}
-
-// AccountOwner returns the owner of an account, in a transaction, or a 422
-// naming account_id when there is no such account.
-func (tx *Tx) AccountOwner(ctx context.Context, accountID int64) (*int64, error) {
+// AccountOwner returns the owner of an account, or a 422 naming account_id
+// when there is no such account.
+func (db *DB) AccountOwner(ctx context.Context, accountID int64) (*int64, error) {
 	var owner sql.NullInt64
-	if err := tx.QueryRow(ctx, `SELECT owner_id FROM accounts WHERE id = ?`, accountID).Scan(&owner); err != nil {
+	if err := db.queryRow(ctx, `SELECT owner_id FROM accounts WHERE id = ?`, accountID).Scan(&owner); err != nil {
 		if err == sql.ErrNoRows {
 			return nil, waymark.Invalid("account_id", "is not an account")
 		}
@@ -208,7 +217,12 @@ func (tx *Tx) AccountOwner(ctx context.Context, accountID int64) (*int64, error)
 }
 
 // InsertCase stores a new case with its steps, cell and first event.
-func (tx *Tx) InsertCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent, loc *time.Location) error {
+func (db *DB) InsertCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent, loc *time.Location) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.insertCase(ctx, c, ev, loc) })
+}
+
+func (tx *Tx) insertCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent, loc *time.Location) error {
+	c.Version = 1
 	ind, _ := json.Marshal(c.Indicators)
 	reasons, _ := json.Marshal(c.TrackReasons)
 	c.CreatedAt = tx.db.now()
@@ -224,7 +238,7 @@ func (tx *Tx) InsertCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseE
 			return fmt.Errorf("insert step: %w", err)
 		}
 	}
-	if err := tx.SetCell(ctx, c.ID, c.Cell); err != nil {
+	if err := tx.setCell(ctx, c.ID, c.Cell); err != nil {
 		return err
 	}
 	if err := tx.addRollup(ctx, c.JourneyID, c.Track, "", WeekOf(c.StartedAt, loc), rollStarted, 0, false); err != nil {
@@ -234,8 +248,32 @@ func (tx *Tx) InsertCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseE
 	return tx.insertCaseEvent(ctx, ev)
 }
 
-// SetCell replaces a case's work cell; users must exist.
-func (tx *Tx) SetCell(ctx context.Context, caseID int64, cell []waymark.CellMember) error {
+// SetCell replaces a case's work cell (users must exist) if the case is
+// still at version; it returns the new version, or waymark.ErrStale.
+func (db *DB) SetCell(ctx context.Context, caseID int64, version int, cell []waymark.CellMember) (int, error) {
+	err := db.inTx(ctx, func(ctx context.Context, tx *Tx) error {
+		if err := tx.bumpCase(ctx, caseID, version); err != nil {
+			return err
+		}
+		return tx.setCell(ctx, caseID, cell)
+	})
+	return version + 1, err
+}
+
+// bumpCase moves a case's version on, or answers ErrStale when it is no
+// longer at version.
+func (tx *Tx) bumpCase(ctx context.Context, caseID int64, version int) error {
+	res, err := tx.Exec(ctx, `UPDATE cases SET version = version + 1 WHERE id = ? AND version = ?`, caseID, version)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return waymark.ErrStale
+	}
+	return nil
+}
+
+func (tx *Tx) setCell(ctx context.Context, caseID int64, cell []waymark.CellMember) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM case_cell WHERE case_id = ?`, caseID); err != nil {
 		return err
 	}
@@ -258,16 +296,26 @@ func (tx *Tx) insertCaseEvent(ctx context.Context, ev *waymark.CaseEvent) error 
 		ev.CaseID, ev.Type, ev.FromStage, ev.ToStage, ev.Reason, ev.At, ev.UserID).Scan(&ev.ID)
 }
 
-// SaveCase stores a case after a move, with the move's event. Completed
-// steps keep their duration in business days for the analytics and ETA;
-// before is the case's steps as loaded: only the steps that changed are
-// written.
-func (tx *Tx) SaveCase(ctx context.Context, c *waymark.Case, before []waymark.Step, ev *waymark.CaseEvent, loc *time.Location) error {
-	if _, err := tx.Exec(ctx, `UPDATE cases SET status = ?, current_stage = ?, completed_at = ?, cancelled_at = ?, blocked_at = ?, blocked_seconds = ?,
-		block_reason = ?, rework_count = ?, last_event_at = ? WHERE id = ?`,
-		c.Status, c.CurrentStage, c.CompletedAt, c.CancelledAt, c.BlockedAt, c.BlockedSeconds, c.BlockReason, c.ReworkCount, c.LastEventAt, c.ID); err != nil {
+// SaveCase stores a case after a move, with the move's event, if the case
+// is still at the version it was read at (c.Version); else it answers
+// waymark.ErrStale and changes nothing. Completed steps keep their duration in
+// business days for the analytics and ETA; before is the case's steps as
+// read: only the steps that changed are written. c.Version moves on.
+func (db *DB) SaveCase(ctx context.Context, c *waymark.Case, before []waymark.Step, ev *waymark.CaseEvent, loc *time.Location) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.saveCase(ctx, c, before, ev, loc) })
+}
+
+func (tx *Tx) saveCase(ctx context.Context, c *waymark.Case, before []waymark.Step, ev *waymark.CaseEvent, loc *time.Location) error {
+	res, err := tx.Exec(ctx, `UPDATE cases SET status = ?, current_stage = ?, completed_at = ?, cancelled_at = ?, blocked_at = ?, blocked_seconds = ?,
+		block_reason = ?, rework_count = ?, last_event_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		c.Status, c.CurrentStage, c.CompletedAt, c.CancelledAt, c.BlockedAt, c.BlockedSeconds, c.BlockReason, c.ReworkCount, c.LastEventAt, c.ID, c.Version)
+	if err != nil {
 		return fmt.Errorf("save case: %w", err)
 	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return waymark.ErrStale
+	}
+	c.Version++
 	for i, st := range c.Steps {
 		if i < len(before) && sameStep(before[i], st) {
 			continue
@@ -296,7 +344,11 @@ func (tx *Tx) SaveCase(ctx context.Context, c *waymark.Case, before []waymark.St
 // RefreshStageStats recomputes the median business days of each stage of a
 // track over its journey's completed cases, for the ETA rule. It reads the
 // case_steps_eta index only.
-func (tx *Tx) RefreshStageStats(ctx context.Context, journeyID int64, track string) error {
+func (db *DB) RefreshStageStats(ctx context.Context, journeyID int64, track string) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.refreshStageStats(ctx, journeyID, track) })
+}
+
+func (tx *Tx) refreshStageStats(ctx context.Context, journeyID int64, track string) error {
 	rows, err := tx.Query(ctx, `SELECT stage_key, COUNT(*) FROM case_steps
 		WHERE journey_id = ? AND track = ? AND case_completed = TRUE AND duration_days IS NOT NULL GROUP BY stage_key`, journeyID, track)
 	if err != nil {
@@ -356,36 +408,38 @@ func (db *DB) StageEstimates(ctx context.Context, journeyID int64) (map[string]m
 
 // MarkBreached records that the active step at position of a case is past
 // its due date, once: it reports false when the step moved on or was
-// already marked.
-func (tx *Tx) MarkBreached(ctx context.Context, caseID int64, position int, now time.Time) (bool, error) {
-	res, err := tx.Exec(ctx, `UPDATE case_steps SET breached_at = ? WHERE case_id = ? AND position = ? AND status = 'active'
-		AND breached_at IS NULL AND due_at <= ?
-		AND case_id IN (SELECT id FROM cases WHERE status IN ('active', 'blocked'))`, now, caseID, position, now)
-	if err != nil {
-		return false, err
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
-}
-
-// OverdueStep names an active step past its due date not yet marked.
-type OverdueStep struct {
-	CaseID   int64
-	Position int
+// already marked. The case's version moves on with it.
+func (db *DB) MarkBreached(ctx context.Context, caseID int64, position int, now time.Time) (bool, error) {
+	var marked bool
+	err := db.inTx(ctx, func(ctx context.Context, tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE case_steps SET breached_at = ? WHERE case_id = ? AND position = ? AND status = 'active'
+			AND breached_at IS NULL AND due_at <= ?
+			AND case_id IN (SELECT id FROM cases WHERE status IN ('active', 'blocked'))`, now, caseID, position, now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		marked = true
+		_, err = tx.Exec(ctx, `UPDATE cases SET version = version + 1 WHERE id = ?`, caseID)
+		return err
+	})
+	return marked, err
 }
 
 // OverdueSteps lists active steps past their due date that are not marked
 // as breached yet.
-func (db *DB) OverdueSteps(ctx context.Context, now time.Time, n int) ([]OverdueStep, error) {
+func (db *DB) OverdueSteps(ctx context.Context, now time.Time, n int) ([]waymark.OverdueStep, error) {
 	rows, err := db.query(ctx, `SELECT s.case_id, s.position FROM case_steps s JOIN cases c ON c.id = s.case_id
 		WHERE s.status = 'active' AND s.breached_at IS NULL AND s.due_at <= ? AND c.status IN ('active', 'blocked') ORDER BY s.due_at LIMIT ?`, now, n)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []OverdueStep
+	var out []waymark.OverdueStep
 	for rows.Next() {
-		var o OverdueStep
+		var o waymark.OverdueStep
 		if err := rows.Scan(&o.CaseID, &o.Position); err != nil {
 			return nil, err
 		}
@@ -396,8 +450,8 @@ func (db *DB) OverdueSteps(ctx context.Context, now time.Time, n int) ([]Overdue
 
 // AddCaseEvent records an event in a case's history without a move (an SLA
 // breach).
-func (tx *Tx) AddCaseEvent(ctx context.Context, ev *waymark.CaseEvent) error {
-	return tx.insertCaseEvent(ctx, ev)
+func (db *DB) AddCaseEvent(ctx context.Context, ev *waymark.CaseEvent) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.insertCaseEvent(ctx, ev) })
 }
 
 // sameStep reports whether two versions of a step hold the same values.

@@ -36,8 +36,11 @@ func (db *DB) Seed(ctx context.Context, fn func(*Seeder) error) error {
 	return db.Write(ctx, func(tx *Tx) error { return fn(&Seeder{tx: tx}) })
 }
 
-// Tx returns the transaction, for records the Seeder has no method for yet.
-func (s *Seeder) Tx() *Tx { return s.tx }
+// Context returns a context that carries the Seeder's transaction: the
+// services called with it write inside that transaction.
+func (s *Seeder) Context(ctx context.Context) context.Context {
+	return context.WithValue(ctx, txKey{}, s.tx)
+}
 
 // CreateTeam stores a new team.
 func (s *Seeder) CreateTeam(ctx context.Context, t *waymark.Team) error {

@@ -61,25 +61,15 @@ func (db *DB) Journey(ctx context.Context, id int64) (*waymark.Journey, error) {
 	return j, nil
 }
 
-// JourneyVersion returns one version of a journey.
+// JourneyVersion returns one version of a journey; version 0 is the
+// current one.
 func (db *DB) JourneyVersion(ctx context.Context, id int64, version int) (*waymark.Journey, error) {
+	if version == 0 {
+		return db.Journey(ctx, id)
+	}
 	j, err := scanJourney(db.queryRow(ctx, `SELECT `+journeyColumns+` FROM journeys j JOIN journey_versions v ON v.journey_id = j.id WHERE j.id = ? AND v.version = ?`, id, version))
 	if err != nil {
 		return nil, notFound(err, "Journey version")
-	}
-	return j, nil
-}
-
-func txJourneyVersion(ctx context.Context, tx *Tx, id int64, version int) (*waymark.Journey, error) {
-	q := `SELECT ` + journeyColumns + ` FROM journeys j JOIN journey_versions v ON v.journey_id = j.id AND v.version = j.version WHERE j.id = ?`
-	args := []any{id}
-	if version > 0 {
-		q = `SELECT ` + journeyColumns + ` FROM journeys j JOIN journey_versions v ON v.journey_id = j.id WHERE j.id = ? AND v.version = ?`
-		args = append(args, version)
-	}
-	j, err := scanJourney(tx.QueryRow(ctx, q, args...))
-	if err != nil {
-		return nil, notFound(err, "Journey")
 	}
 	return j, nil
 }
@@ -162,16 +152,7 @@ func (db *DB) CreateJourney(ctx context.Context, j *waymark.Journey) error {
 	if err := j.Validate(); err != nil {
 		return err
 	}
-	return db.Write(ctx, func(tx *Tx) error { return createJourney(ctx, tx, j) })
-}
-
-// CreateJourney is DB.CreateJourney inside a transaction the caller owns
-// (the demo stores its journeys and their cases in one).
-func (tx *Tx) CreateJourney(ctx context.Context, j *waymark.Journey) error {
-	if err := j.Validate(); err != nil {
-		return err
-	}
-	return createJourney(ctx, tx, j)
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error { return createJourney(ctx, tx, j) })
 }
 
 // createJourney stores a validated journey as version 1.
@@ -199,16 +180,21 @@ func insertVersion(ctx context.Context, tx *Tx, j *waymark.Journey, now time.Tim
 }
 
 // ReplaceJourney stores j as the next version of journey id. Cases keep
-// the version they started on.
-func (db *DB) ReplaceJourney(ctx context.Context, id int64, j *waymark.Journey) error {
+// the version they started on. With base > 0, the journey must still be at
+// version base, else nothing changes and the answer is a conflict: someone
+// saved another version since the caller loaded it.
+func (db *DB) ReplaceJourney(ctx context.Context, id int64, base int, j *waymark.Journey) error {
 	j.ID = id
 	if err := j.Validate(); err != nil {
 		return err
 	}
-	return db.Write(ctx, func(tx *Tx) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error {
 		var created time.Time
-		if err := tx.QueryRow(ctx, `SELECT version, created_at FROM journeys WHERE id = ?`, id).Scan(&j.Version, &created); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT version, created_at FROM journeys WHERE id = ?`+tx.d.forUpdate(), id).Scan(&j.Version, &created); err != nil {
 			return notFound(err, "Journey")
+		}
+		if base > 0 && base != j.Version {
+			return waymark.Errorf(waymark.ECONFLICT, "Someone saved version %d of this journey since you loaded version %d; load it again and redo your change.", j.Version, base)
 		}
 		if err := checkJourneyRefs(ctx, tx, j); err != nil {
 			return err
@@ -226,7 +212,7 @@ func (db *DB) ReplaceJourney(ctx context.Context, id int64, j *waymark.Journey) 
 
 // DeleteJourney removes a journey that no case has run on.
 func (db *DB) DeleteJourney(ctx context.Context, id int64) error {
-	return db.Write(ctx, func(tx *Tx) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM cases WHERE journey_id = ?`, id).Scan(&n); err != nil {
 			return err

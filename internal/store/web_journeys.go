@@ -6,7 +6,8 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
+
+	"github.com/waymark/waymark"
 )
 
 // OpenCasesByJourney counts the open (active or blocked) cases of every
@@ -48,16 +49,8 @@ func (db *DB) OpenCasesByStage(ctx context.Context, journeyID int64) (map[string
 	return out, rows.Err()
 }
 
-// JourneyVersionInfo is one version of a journey in its history: when it
-// was saved and how many cases run on it.
-type JourneyVersionInfo struct {
-	Version   int
-	CreatedAt time.Time
-	Cases     int
-}
-
 // JourneyVersions lists a journey's versions, newest first.
-func (db *DB) JourneyVersions(ctx context.Context, journeyID int64) ([]JourneyVersionInfo, error) {
+func (db *DB) JourneyVersions(ctx context.Context, journeyID int64) ([]waymark.JourneyVersionInfo, error) {
 	rows, err := db.query(ctx, `SELECT v.version, v.created_at,
 		(SELECT COUNT(*) FROM cases c WHERE c.journey_id = v.journey_id AND c.journey_version = v.version)
 		FROM journey_versions v WHERE v.journey_id = ? ORDER BY v.version DESC`, journeyID)
@@ -65,9 +58,9 @@ func (db *DB) JourneyVersions(ctx context.Context, journeyID int64) ([]JourneyVe
 		return nil, fmt.Errorf("journey versions: %w", err)
 	}
 	defer rows.Close()
-	var out []JourneyVersionInfo
+	var out []waymark.JourneyVersionInfo
 	for rows.Next() {
-		var v JourneyVersionInfo
+		var v waymark.JourneyVersionInfo
 		if err := rows.Scan(&v.Version, &v.CreatedAt, &v.Cases); err != nil {
 			return nil, err
 		}

@@ -224,7 +224,7 @@ func (h *Handler) journeyAnalytics(w http.ResponseWriter, r *http.Request) {
 			Current: f.From == p.Filter.From && f.To == p.Filter.To})
 	}
 
-	a, err := h.db.JourneyAnalytics(ctx, j, from, to.AddDate(0, 0, 1), track, loc)
+	a, err := h.cases.Analytics(ctx, j.ID, from, to.AddDate(0, 0, 1), track)
 	if err != nil {
 		h.serverError(w, r, err)
 		return

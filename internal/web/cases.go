@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/httpapi"
 )
 
 // registerCases adds the pipeline board, the case pages, their moves and
@@ -1107,37 +1108,23 @@ func (h *Handler) moveCase(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	form := r.PostForm
 	ev := &waymark.CaseEvent{Type: form.Get("type"), ToStage: form.Get("to_stage"), Reason: form.Get("reason")}
-	c, err := h.cases.Case(ctx, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	// A form shows the stage the case was at when the page was made; if the
-	// case has moved since, the move would not be the one the user meant.
-	if from := form.Get("from_stage"); from != "" && from != c.CurrentStage && c.Status != waymark.CaseCompleted && c.Status != waymark.CaseCancelled {
+	// case has moved since, the service refuses the move as a conflict.
+	_, err := h.cases.Move(ctx, id, ev, form.Get("from_stage"))
+	if waymark.ErrorCode(err) == waymark.ECONFLICT && len(waymark.ErrorFields(err)) > 0 {
 		err = waymark.Errorf(waymark.ECONFLICT, "Someone moved this case while you were looking at it; it is now at another stage. Check the page again before you move it.")
-	} else {
-		p, _ := waymark.PrincipalFrom(ctx)
-		_, err = h.cases.Move(ctx, id, ev, p)
 	}
 	if err == nil {
 		http.Redirect(w, r, fmt.Sprintf("/cases/%d?done=%s", id, url.QueryEscape(ev.Type)), http.StatusSeeOther)
 		return
 	}
-	status := http.StatusInternalServerError
 	switch waymark.ErrorCode(err) {
-	case waymark.ECONFLICT:
-		status = http.StatusConflict
-	case waymark.EINVALID:
-		status = http.StatusUnprocessableEntity
-	case waymark.ENOTFOUND:
+	case waymark.ECONFLICT, waymark.EINVALID:
+	default:
 		h.fail(w, r, err)
 		return
-	default:
-		h.serverError(w, r, err)
-		return
 	}
-	h.refused(w, r, id, status, func(p *casePage) {
+	h.refused(w, r, id, httpapi.StatusOf(err), func(p *casePage) {
 		p.Error, p.Form = waymark.ErrorMessage(err), form
 		for _, f := range waymark.ErrorFields(err) {
 			p.ErrorFields = append(p.ErrorFields, moveFieldLabel(f.Field)+" "+f.Message+".")

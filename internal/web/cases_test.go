@@ -107,7 +107,7 @@ func (w *caseWorld) start(title string, account *waymark.Account, ago time.Durat
 	w.t.Helper()
 	c := &waymark.Case{JourneyID: w.journey.ID, AccountID: account.ID, Title: title, Indicators: indicators, Cell: cell,
 		StartedAt: time.Now().UTC().Add(-ago)}
-	if err := w.js.StartCase(context.Background(), c, waymark.Principal{UserID: w.coord.ID, Role: waymark.RoleMember}); err != nil {
+	if err := w.js.StartCase(waymark.WithPrincipal(context.Background(), waymark.Principal{UserID: w.coord.ID, Role: waymark.RoleMember}), c); err != nil {
 		w.t.Fatalf("start case %q: %v", title, err)
 	}
 	return c
@@ -116,7 +116,7 @@ func (w *caseWorld) start(title string, account *waymark.Account, ago time.Durat
 // move makes a move as the coordinator.
 func (w *caseWorld) move(c *waymark.Case, typ, to, reason string) *waymark.Case {
 	w.t.Helper()
-	got, err := w.js.Move(context.Background(), c.ID, &waymark.CaseEvent{Type: typ, ToStage: to, Reason: reason}, waymark.Principal{UserID: w.coord.ID, Role: waymark.RoleMember})
+	got, err := w.js.Move(waymark.WithPrincipal(context.Background(), waymark.Principal{UserID: w.coord.ID, Role: waymark.RoleMember}), c.ID, &waymark.CaseEvent{Type: typ, ToStage: to, Reason: reason}, "")
 	if err != nil {
 		w.t.Fatalf("%s case %d: %v", typ, c.ID, err)
 	}
@@ -454,7 +454,7 @@ func testLiveStream(t *testing.T, db *store.DB) {
 		t.Fatal(err)
 	}
 	other := &waymark.Case{JourneyID: otherJourney.ID, AccountID: w.account.ID, Title: "Onboarding"}
-	if err := w.js.StartCase(context.Background(), other, waymark.Principal{}); err != nil {
+	if err := w.js.StartCase(waymark.WithPrincipal(context.Background(), waymark.Principal{Role: waymark.RoleMember}), other); err != nil {
 		t.Fatal(err)
 	}
 

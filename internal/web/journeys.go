@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
-	"github.com/waymark/waymark/internal/store"
 )
 
 // registerJourneys adds the journey pages: the list, the map (and its old
@@ -68,7 +67,7 @@ func (h *Handler) pathJourney(w http.ResponseWriter, r *http.Request) (*waymark.
 		h.notFound(w, r, "Journey not found.")
 		return nil, false
 	}
-	j, err := h.db.Journey(r.Context(), id)
+	j, err := h.cases.Journey(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return nil, false
@@ -254,7 +253,7 @@ func (h *Handler) journeys(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	open, err := h.db.OpenCasesByJourney(ctx)
+	open, err := h.cases.OpenCasesByJourney(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -386,7 +385,7 @@ type journeyMapPage struct {
 	Old         bool
 	Saved       time.Time // when the version shown was saved
 	JustSaved   int       // the version the editor has just saved
-	Versions    []store.JourneyVersionInfo
+	Versions    []waymark.JourneyVersionInfo
 	CanEdit     bool
 	Stages      []mapStage
 	Lanes       []mapLane
@@ -420,7 +419,7 @@ func (h *Handler) journeyMap(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if n != cur.Version {
-			if j, err = h.db.JourneyVersion(ctx, id, n); err != nil {
+			if j, err = h.cases.JourneyVersion(ctx, id, n); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -431,12 +430,12 @@ func (h *Handler) journeyMap(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	open, err := h.db.OpenCasesByStage(ctx, id)
+	open, err := h.cases.OpenCasesByStage(ctx, id)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	versions, err := h.db.JourneyVersions(ctx, id)
+	versions, err := h.cases.JourneyVersions(ctx, id)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -454,7 +453,7 @@ func (h *Handler) journeyMap(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if j.VariantOf != nil {
-		if parent, err := h.db.Journey(ctx, *j.VariantOf); err == nil {
+		if parent, err := h.cases.Journey(ctx, *j.VariantOf); err == nil {
 			p.VariantName = parent.Name
 		}
 	}

@@ -1031,23 +1031,27 @@ func (h *Handler) postEditor(w http.ResponseWriter, r *http.Request, j *waymark.
 // it again with its errors.
 func (h *Handler) saveJourney(w http.ResponseWriter, r *http.Request, base *waymark.Journey, f *journeyForm) {
 	f.compact()
-	if base != nil && f.BaseVersion != base.Version {
-		// Someone saved a version since this form was opened: show it
-		// again, so that saving is a choice made knowing that.
-		h.showEditor(w, r, http.StatusConflict, base, f, nil, nil, "")
-		return
-	}
 	nj, trackRows, probs := f.build(base)
 	var err error
 	if len(probs.order) == 0 {
 		if base == nil {
-			err = h.db.CreateJourney(r.Context(), nj)
+			err = h.cases.CreateJourney(r.Context(), nj)
 		} else {
-			err = h.db.ReplaceJourney(r.Context(), base.ID, nj)
+			// The service refuses the save when someone saved a version
+			// since this form was opened (its base version).
+			err = h.cases.ReplaceJourney(r.Context(), base.ID, f.BaseVersion, nj)
 		}
 		if err == nil {
 			http.Redirect(w, r, fmt.Sprintf("/journeys/%d?saved=%d", nj.ID, nj.Version), http.StatusSeeOther)
 			return
+		}
+		if waymark.ErrorCode(err) == waymark.ECONFLICT && base != nil {
+			// Show the newer version, so that saving is a choice made
+			// knowing that.
+			if cur, cerr := h.cases.Journey(r.Context(), base.ID); cerr == nil {
+				h.showEditor(w, r, http.StatusConflict, cur, f, nil, nil, "")
+				return
+			}
 		}
 		if waymark.ErrorCode(err) != waymark.EINVALID {
 			h.fail(w, r, err)

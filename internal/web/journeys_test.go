@@ -15,6 +15,7 @@ import (
 
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/demo"
+	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/store"
 	"github.com/waymark/waymark/internal/store/storetest"
@@ -84,12 +85,12 @@ func seedLending(t *testing.T, db *store.DB) *lendingFixture {
 func (f *lendingFixture) playCases(t *testing.T, db *store.DB, completed, open int) {
 	t.Helper()
 	ctx := context.Background()
-	svc := journey.New(db, slog.New(slog.DiscardHandler), time.UTC, nil)
+	svc := journey.New(db, slog.New(slog.DiscardHandler), time.UTC, events.New(db), nil)
 	actor := waymark.Principal{Name: "test", Role: waymark.RoleAdmin}
 	start := time.Now().UTC().AddDate(0, 0, -70).Truncate(time.Hour)
 	move := func(id int64, typ string, at time.Time) {
 		t.Helper()
-		if _, err := svc.Move(ctx, id, &waymark.CaseEvent{Type: typ, At: at}, actor); err != nil {
+		if _, err := svc.Move(waymark.WithPrincipal(ctx, actor), id, &waymark.CaseEvent{Type: typ, At: at}, ""); err != nil {
 			t.Fatalf("%s case %d: %v", typ, id, err)
 		}
 	}
@@ -97,7 +98,7 @@ func (f *lendingFixture) playCases(t *testing.T, db *store.DB, completed, open i
 		at := start.AddDate(0, 0, 2*i)
 		c := &waymark.Case{JourneyID: f.j.ID, AccountID: f.account.ID, Title: fmt.Sprintf("Loan %d", i+1),
 			Indicators: map[string]any{"amount": 6000000.0}, StartedAt: at}
-		if err := svc.StartCase(ctx, c, actor); err != nil {
+		if err := svc.StartCase(waymark.WithPrincipal(ctx, actor), c); err != nil {
 			t.Fatal(err)
 		}
 		if c.Track != "standard" {
@@ -235,7 +236,7 @@ func TestJourneyMap(t *testing.T) {
 			v2 := *f.j
 			v2.Stages = append([]waymark.Stage{}, f.j.Stages...)
 			v2.Stages[0].Name = "Kick-off"
-			if err := db.ReplaceJourney(context.Background(), f.j.ID, &v2); err != nil {
+			if err := db.ReplaceJourney(context.Background(), f.j.ID, 0, &v2); err != nil {
 				t.Fatal(err)
 			}
 			cur := s.get(path)
