@@ -25,6 +25,8 @@ import (
 // the live stream they listen to.
 func (h *Handler) registerCases(mux *http.ServeMux) {
 	mux.Handle("GET /cases", h.app(h.board))
+	mux.Handle("GET /cases/new", h.app(h.startCaseForm))
+	mux.Handle("POST /cases/new", h.app(h.startCase))
 	mux.Handle("GET /cases/{id}", h.app(h.showCase))
 	mux.Handle("POST /cases/{id}/move", h.app(h.moveCase))
 	mux.Handle("POST /cases/{id}/cell", h.app(h.setCell))
@@ -108,6 +110,7 @@ func (f boardFilter) storeStatus() string {
 
 // boardPage is the data of the pipeline board.
 type boardPage struct {
+	CanStart bool // the user may start cases
 	Filter   boardFilter
 	Journeys []*waymark.Journey
 	Journey  *waymark.Journey // nil when there is none
@@ -371,8 +374,8 @@ func (h *Handler) board(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Vary", "HX-Request, HX-Target")
 	loc, now := h.cases.Location(), h.now().UTC()
-	p := boardPage{Filter: f, Statuses: boardStatuses, Max: boardMax}
-	journeys, err := h.db.Journeys(ctx, waymark.Page{Limit: 500})
+	p := boardPage{CanStart: h.cases.Permissions(ctx).WorkCases, Filter: f, Statuses: boardStatuses, Max: boardMax}
+	journeys, err := h.cases.AllJourneys(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return

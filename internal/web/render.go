@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/httpapi"
 )
 
 //go:embed templates
@@ -113,13 +114,39 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error)
 	}})
 }
 
-// fail renders the page that fits a domain error.
+// fail renders the page that fits a domain error, with the status the one
+// table of the API gives it (httpapi.StatusOf).
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if waymark.ErrorCode(err) == waymark.ENOTFOUND {
+	status := httpapi.StatusOf(err)
+	switch {
+	case status == http.StatusNotFound:
 		h.notFound(w, r, waymark.ErrorMessage(err))
-		return
+	case status >= 500:
+		h.serverError(w, r, err)
+	default:
+		h.render(w, r, status, "error", page{Title: http.StatusText(status), User: userFrom(r), Data: errorPage{
+			Status: status, Heading: errorHeading(status), Message: waymark.ErrorMessage(err),
+		}})
 	}
-	h.serverError(w, r, err)
+}
+
+// forbidden renders the page for a refused action.
+func (h *Handler) forbidden(w http.ResponseWriter, r *http.Request, message string) {
+	h.fail(w, r, waymark.Errorf(waymark.EFORBIDDEN, "%s", message))
+}
+
+func errorHeading(status int) string {
+	switch status {
+	case http.StatusForbidden:
+		return "Not allowed"
+	case http.StatusConflict:
+		return "That changed in the meantime"
+	case http.StatusUnprocessableEntity, http.StatusBadRequest:
+		return "That could not be done"
+	case http.StatusTooManyRequests:
+		return "Too many attempts"
+	}
+	return http.StatusText(status)
 }
 
 // funcs are the helpers templates may call. None of them returns

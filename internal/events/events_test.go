@@ -1,0 +1,73 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/app/apptest"
+	"github.com/waymark/waymark/internal/store"
+	"github.com/waymark/waymark/internal/store/storetest"
+)
+
+// TestSubscribersHearCommittedEventsOnly: an area that subscribed hears,
+// through a job, each event of its types that committed, and nothing of a
+// transaction that rolled back.
+func TestSubscribersHearCommittedEventsOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := apptest.New(t, db, nil)
+		var (
+			mu    sync.Mutex
+			heard []string
+			got   = make(chan struct{}, 10)
+		)
+		a.Events.Subscribe("test-health", func(ctx context.Context, ev *waymark.Event) error {
+			mu.Lock()
+			heard = append(heard, ev.Type+":"+string(ev.Data))
+			mu.Unlock()
+			got <- struct{}{}
+			return nil
+		}, waymark.CaseStarted)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := a.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+
+		record := func(typ string, id int64, fail bool) error {
+			return db.Transact(ctx, func(ctx context.Context) error {
+				if err := a.Events.Record(ctx, &waymark.Event{Type: typ, SubjectID: id}, map[string]int64{"case_id": id}); err != nil {
+					return err
+				}
+				if fail {
+					return errors.New("the change failed after recording")
+				}
+				return nil
+			})
+		}
+		if err := record(waymark.CaseStarted, 1, true); err == nil {
+			t.Fatal("the failing change succeeded")
+		}
+		if err := record(waymark.CaseStageChanged, 2, false); err != nil { // not a type the subscriber asked for
+			t.Fatal(err)
+		}
+		if err := record(waymark.CaseStarted, 3, false); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-got:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the subscriber heard nothing")
+		}
+		// Give a wrongly enqueued delivery the time to arrive too.
+		time.Sleep(500 * time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(heard) != 1 || heard[0] != `case.started:{"case_id":3}` {
+			t.Fatalf("the subscriber heard %q, want only the committed case.started of case 3", heard)
+		}
+	})
+}

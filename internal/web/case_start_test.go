@@ -1,0 +1,91 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
+
+	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/store"
+	"github.com/waymark/waymark/internal/store/storetest"
+)
+
+func TestMemberStartsACaseSeeingItsTrackFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		w.loginAs(w.member)
+		ctx := context.Background()
+		countCases := func() int {
+			cs, err := w.js.Cases(ctx, waymark.CaseFilter{Page: waymark.Page{Limit: 100}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(cs)
+		}
+		jid, aid := fmt.Sprint(w.journey.ID), fmt.Sprint(w.account.ID)
+
+		page := w.get("/cases/new?journey=" + jid)
+		wantStatus(t, page, http.StatusOK)
+		wantBody(t, page, "Start a case", "Corporate lending", "Nordbank", `name="ind.amount"`)
+
+		t.Run("the preview names the track the rules choose, and stores nothing", func(t *testing.T) {
+			res := w.post("/cases/new", url.Values{"journey_id": {jid}, "account_id": {aid}, "title": {"Factory expansion"}, "ind.amount": {"6000000"}, "step": {"preview"}})
+			wantStatus(t, res, http.StatusOK)
+			wantBody(t, res, "Track: Advanced", "amount gt 5000000 → advanced", "Start the case")
+			if n := countCases(); n != 0 {
+				t.Fatalf("a preview stored %d cases", n)
+			}
+		})
+		t.Run("a missing account is named and stores nothing", func(t *testing.T) {
+			res := w.post("/cases/new", url.Values{"journey_id": {jid}, "step": {"start"}})
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			wantBody(t, res, "Choose an account.")
+			if n := countCases(); n != 0 {
+				t.Fatalf("a refused form stored %d cases", n)
+			}
+		})
+		t.Run("a start date out of bounds is refused", func(t *testing.T) {
+			res := w.post("/cases/new", url.Values{"journey_id": {jid}, "account_id": {aid}, "at": {"0001-01-01"}, "step": {"start"}})
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			wantBody(t, res, "must lie between 1900 and 2200")
+			wantStatus(t, w.post("/cases/new", url.Values{"journey_id": {jid}, "account_id": {aid}, "at": {"1850-06-01"}, "step": {"start"}}), http.StatusUnprocessableEntity)
+			if n := countCases(); n != 0 {
+				t.Fatalf("a refused form stored %d cases", n)
+			}
+		})
+		t.Run("confirming starts the case on that track", func(t *testing.T) {
+			res := w.post("/cases/new", url.Values{"journey_id": {jid}, "account_id": {aid}, "title": {"Factory expansion"}, "ind.amount": {"6000000"}, "step": {"start"}})
+			wantStatus(t, res, http.StatusSeeOther)
+			m := regexp.MustCompile(`^/cases/(\d+)`).FindStringSubmatch(res.Header.Get("Location"))
+			if m == nil {
+				t.Fatalf("redirected to %q, want the case page", res.Header.Get("Location"))
+			}
+			cs, err := w.js.Cases(ctx, waymark.CaseFilter{Page: waymark.Page{Limit: 10}})
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("cases = %v (%v), want the one started", cs, err)
+			}
+			c := cs[0]
+			if c.Track != "advanced" || c.Title != "Factory expansion" || c.AccountID != w.account.ID || c.Indicators["amount"] != float64(6000000) {
+				t.Fatalf("started %+v", c)
+			}
+		})
+	})
+}
+
+func TestViewerCannotStartACase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		w.loginAs(w.viewer)
+		wantStatus(t, w.get("/cases/new"), http.StatusForbidden)
+		wantNoBody(t, w.get(fmt.Sprintf("/cases?journey=%d", w.journey.ID)), "start-case-link")
+		res := w.post("/cases/new", url.Values{"journey_id": {fmt.Sprint(w.journey.ID)}, "account_id": {fmt.Sprint(w.account.ID)}, "step": {"start"}})
+		wantStatus(t, res, http.StatusForbidden)
+		cs, err := w.js.Cases(context.Background(), waymark.CaseFilter{Page: waymark.Page{Limit: 10}})
+		if err != nil || len(cs) != 0 {
+			t.Fatalf("a viewer's post started %d cases (%v)", len(cs), err)
+		}
+	})
+}
