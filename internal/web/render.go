@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/httpapi"
 )
 
 //go:embed templates
@@ -34,7 +35,8 @@ type page struct {
 type templates map[string]*template.Template
 
 func parseTemplates(funcs template.FuncMap) (templates, error) {
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	// fields.html holds the form fields every page's forms share.
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/fields.html")
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +47,7 @@ func parseTemplates(funcs template.FuncMap) (templates, error) {
 	t := templates{}
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || name == "fields" {
 			continue
 		}
 		c, err := template.Must(base.Clone()).ParseFS(templateFS, f)
@@ -113,13 +115,23 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error)
 	}})
 }
 
-// fail renders the page that fits a domain error.
+// fail renders the page that fits a domain error, with the status the API
+// answers for it (httpapi.StatusOf is the one table of both).
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if waymark.ErrorCode(err) == waymark.ENOTFOUND {
+	switch status := httpapi.StatusOf(err); {
+	case status == http.StatusNotFound:
 		h.notFound(w, r, waymark.ErrorMessage(err))
-		return
+	case status >= http.StatusInternalServerError:
+		h.serverError(w, r, err)
+	default:
+		heading := http.StatusText(status)
+		if status == http.StatusForbidden {
+			heading = "Not allowed"
+		}
+		h.render(w, r, status, "error", page{Title: heading, User: userFrom(r), Data: errorPage{
+			Status: status, Heading: heading, Message: waymark.ErrorMessage(err),
+		}})
 	}
-	h.serverError(w, r, err)
 }
 
 // funcs are the helpers templates may call. None of them returns
