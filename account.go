@@ -60,11 +60,9 @@ func (a *Account) Validate() error {
 		p.Add("rm_rating", "must be from 1 to 5")
 	}
 	if a.RenewalDate != nil {
-		p.Time("renewal_date", a.RenewalDate.Time)
+		p.TimePtr("renewal_date", &a.RenewalDate.Time)
 	}
-	if a.ChurnedAt != nil {
-		p.Time("churned_at", *a.ChurnedAt)
-	}
+	p.TimePtr("churned_at", a.ChurnedAt)
 	if a.Status == AccountChurned && a.ChurnedAt == nil {
 		now := time.Now().UTC()
 		a.ChurnedAt = &now

@@ -105,6 +105,14 @@ func (p *Problems) Time(field string, t time.Time) {
 	}
 }
 
+// TimePtr adds a problem when a given time (or day, with d.Time) lies
+// outside the bounds; nil passes, and a zero time that was given does not.
+func (p *Problems) TimePtr(field string, t *time.Time) {
+	if t != nil && !TimeInBounds(*t) {
+		p.Add(field, "must lie between 1900-01-01 and 2200-01-01")
+	}
+}
+
 // CheckTimeRange checks a report's from and to (either may be zero, for
 // "open"): each within bounds, and from not after to. Analytics handlers
 // call it on their query.
