@@ -296,7 +296,7 @@ type caseNames struct {
 
 func (h *Handler) loadCaseNames(ctx context.Context, withUsers bool) (*caseNames, []*waymark.User, error) {
 	l := &caseNames{users: map[int64]*waymark.User{}, teams: map[int64]string{}, accounts: map[int64]string{}}
-	teams, err := h.db.Teams(ctx, waymark.Page{Limit: 500})
+	teams, err := h.accounts.AllTeams(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

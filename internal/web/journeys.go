@@ -87,11 +87,11 @@ type journeyNames struct {
 }
 
 func (h *Handler) loadJourneyNames(ctx context.Context) (*journeyNames, error) {
-	teams, err := h.db.Teams(ctx, waymark.Page{Limit: 500})
+	teams, err := h.accounts.AllTeams(ctx)
 	if err != nil {
 		return nil, err
 	}
-	personas, err := h.db.Personas(ctx, waymark.Page{Limit: 500})
+	personas, err := h.accounts.AllPersonas(ctx)
 	if err != nil {
 		return nil, err
 	}
