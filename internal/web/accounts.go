@@ -129,6 +129,7 @@ func (h *Handler) renderAccountForm(w http.ResponseWriter, r *http.Request, stat
 	}
 	if refused != nil {
 		status = f.refuse(refused)
+		f.echo(r)
 	}
 	h.render(w, r, status, "record_form", page{Title: title, Nav: "accounts", User: userFrom(r), Data: p})
 }

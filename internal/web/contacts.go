@@ -147,6 +147,7 @@ func (h *Handler) renderContactForm(w http.ResponseWriter, r *http.Request, stat
 	}
 	if refused != nil {
 		status = f.refuse(refused)
+		f.echo(r)
 	}
 	h.render(w, r, status, "record_form", page{Title: p.Heading, Nav: "accounts", User: userFrom(r), Data: p})
 }

@@ -64,7 +64,8 @@ func (f *form) field(name string) *field {
 }
 
 // refuse shows err on the form: each field error beside its field, and all
-// of them at the top. It returns the status to answer with.
+// of them at the top in the order of the form; the first bad field gets the
+// focus. It returns the status to answer with.
 func (f *form) refuse(err error) int {
 	f.Refused = true
 	f.Message = waymark.ErrorMessage(err)
@@ -73,26 +74,46 @@ func (f *form) refuse(err error) int {
 	} else if waymark.ErrorCode(err) == waymark.ECONFLICT {
 		f.Message = "Nothing was saved: " + strings.ToLower(f.Message[:1]) + f.Message[1:]
 	}
-	focused := false
+	var others []problem
 	for _, fe := range waymark.ErrorFields(err) {
-		p := problem{Label: fe.Field, Message: fe.Message}
 		if fl := f.field(fe.Field); fl != nil {
 			if fl.Error == "" {
 				fl.Error = fe.Message
 			} else {
 				fl.Error += "; " + fe.Message
 			}
-			if !focused {
-				fl.Focus, focused = true, true
-			}
-			p.ID, p.Label = fl.ID, fl.Label
+		} else {
+			others = append(others, problem{Label: fe.Field, Message: fe.Message})
 		}
-		f.Problems = append(f.Problems, p)
 	}
+	for _, fl := range f.Fields {
+		if fl.Error == "" {
+			continue
+		}
+		if len(f.Problems) == 0 {
+			fl.Focus = true
+		}
+		f.Problems = append(f.Problems, problem{ID: fl.ID, Label: fl.Label, Message: fl.Error})
+	}
+	f.Problems = append(f.Problems, others...)
 	if waymark.ErrorCode(err) == waymark.ECONFLICT {
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity
+}
+
+// echo shows the text fields as they were sent, so that a refused value
+// (a number that is none, a date out of bounds) stays there to be mended.
+func (f *form) echo(r *http.Request) {
+	for _, fl := range f.Fields {
+		switch fl.Type {
+		case "select", "checkbox":
+			continue
+		}
+		if vs, ok := r.PostForm[fl.Name]; ok && len(vs) > 0 {
+			fl.Value = vs[0]
+		}
+	}
 }
 
 // formReader reads a submitted form into typed values, collecting what it

@@ -128,8 +128,8 @@ func (h *Handler) renderTeamForm(w http.ResponseWriter, r *http.Request, t *waym
 	f := teamForm(t)
 	status := http.StatusOK
 	if refused != nil {
-		f.field("name").Value = name
 		status = f.refuse(refused)
+		f.echo(r)
 	}
 	p := formPage{Heading: "Rename " + t.Name, Summary: "Stages, touchpoints and actions keep their team under its new name.",
 		Crumbs: []crumb{{"Settings", "/settings#teams"}}, Form: f}
@@ -302,9 +302,7 @@ func (h *Handler) renderPersonaForm(w http.ResponseWriter, r *http.Request, ps *
 	status := http.StatusOK
 	if refused != nil {
 		status = f.refuse(refused)
-		if fl := f.field("influence_weight"); fl != nil {
-			fl.Value = r.PostFormValue("influence_weight")
-		}
+		f.echo(r)
 	}
 	p := formPage{Heading: "New persona", Summary: "A kind of stakeholder at your client accounts (a CFO, a project lead …).",
 		Crumbs: []crumb{{"Settings", "/settings#personas"}}, Form: f}
