@@ -166,6 +166,7 @@ func (j *Journey) Validate() error {
 		}
 		seenStage[s.Key] = true
 		s.Name = p.RequiredText(f+".name", s.Name, 200)
+		s.ClientLabel = p.Text(f+".client_label", s.ClientLabel, 200)
 		if s.OwnerTeamID <= 0 {
 			p.Add(f+".owner_team_id", "is required")
 		}
@@ -208,7 +209,7 @@ func (j *Journey) Validate() error {
 			p.Add(f+".key", "repeats the key %q", t.Key)
 		}
 		seenTrack[t.Key] = true
-		if strings.TrimSpace(t.Name) == "" {
+		if t.Name = p.Text(f+".name", t.Name, 200); t.Name == "" {
 			t.Name = t.Key
 		}
 		if t.Rank < 1 {
