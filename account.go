@@ -34,10 +34,11 @@ type Account struct {
 
 // Validate checks an account and fills defaults (tier C, status active).
 func (a *Account) Validate() error {
-	a.Name = strings.TrimSpace(a.Name)
-	a.Segment = strings.TrimSpace(a.Segment)
+	var p Problems
+	a.Name = p.RequiredText("name", a.Name, 200)
+	a.Segment = p.Text("segment", a.Segment, 100)
 	if a.ExternalID != nil {
-		s := strings.TrimSpace(*a.ExternalID)
+		s := p.Text("external_id", *a.ExternalID, 100)
 		if s == "" {
 			a.ExternalID = nil
 		} else {
@@ -50,13 +51,6 @@ func (a *Account) Validate() error {
 	if a.Status == "" {
 		a.Status = AccountActive
 	}
-	var p Problems
-	p.Required("name", a.Name)
-	p.MaxLen("name", a.Name, 200)
-	if a.ExternalID != nil {
-		p.MaxLen("external_id", *a.ExternalID, 100)
-	}
-	p.MaxLen("segment", a.Segment, 100)
 	p.OneOf("tier", a.Tier, Tiers...)
 	p.OneOf("status", a.Status, AccountActive, AccountChurned)
 	if a.AnnualValue < 0 {
@@ -65,6 +59,10 @@ func (a *Account) Validate() error {
 	if a.RMRating != nil && (*a.RMRating < 1 || *a.RMRating > 5) {
 		p.Add("rm_rating", "must be from 1 to 5")
 	}
+	if a.RenewalDate != nil {
+		p.TimePtr("renewal_date", &a.RenewalDate.Time)
+	}
+	p.TimePtr("churned_at", a.ChurnedAt)
 	if a.Status == AccountChurned && a.ChurnedAt == nil {
 		now := time.Now().UTC()
 		a.ChurnedAt = &now

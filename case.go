@@ -177,22 +177,21 @@ func (s *Step) reset() {
 
 // Validate checks a new case's own fields.
 func (c *Case) Validate() error {
-	c.Title = strings.TrimSpace(c.Title)
 	var p Problems
+	c.Title = p.Text("title", c.Title, 200)
+	p.Time("at", c.StartedAt)
 	if c.JourneyID <= 0 {
 		p.Add("journey_id", "is required")
 	}
 	if c.AccountID <= 0 {
 		p.Add("account_id", "is required")
 	}
-	p.MaxLen("title", c.Title, 200)
 	if c.Indicators == nil {
 		c.Indicators = map[string]any{}
 	}
 	if len(c.Indicators) > 50 {
 		p.Add("indicators", "may hold at most 50 indicators")
 	}
-	CheckTimeBounds(&p, "at", c.StartedAt)
 	return p.Err()
 }
 
@@ -208,7 +207,9 @@ func (c *Case) Apply(ev *CaseEvent, now time.Time, loc *time.Location) error {
 	if ev.At.IsZero() {
 		ev.At = now
 	}
-	if ev.At.After(now.Add(time.Minute)) {
+	if !TimeInBounds(ev.At) {
+		p.Time("at", ev.At)
+	} else if ev.At.After(now.Add(time.Minute)) {
 		p.Add("at", "may not lie in the future")
 	} else if ev.At.Before(c.LastEventAt) {
 		p.Add("at", "may not precede the case's last event (%s)", c.LastEventAt.Format(time.RFC3339))

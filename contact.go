@@ -22,22 +22,19 @@ type Contact struct {
 
 // Validate checks a contact and fills defaults (language "en").
 func (c *Contact) Validate() error {
-	c.Name = strings.TrimSpace(c.Name)
+	var p Problems
+	c.Name = p.RequiredText("name", c.Name, 200)
 	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
-	c.Title = strings.TrimSpace(c.Title)
+	c.Title = p.Text("title", c.Title, 200)
+	c.Phone = p.Text("phone", c.Phone, 50)
 	c.Language = strings.ToLower(strings.TrimSpace(c.Language))
 	if c.Language == "" {
 		c.Language = "en"
 	}
-	var p Problems
 	if c.AccountID <= 0 {
 		p.Add("account_id", "is required")
 	}
-	p.Required("name", c.Name)
-	p.MaxLen("name", c.Name, 200)
 	ValidateEmail(&p, "email", c.Email, true)
-	p.MaxLen("title", c.Title, 200)
-	p.MaxLen("phone", c.Phone, 50)
 	if len(c.Language) < 2 || len(c.Language) > 10 {
 		p.Add("language", "must be a language code like en or fr")
 	}

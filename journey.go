@@ -142,13 +142,11 @@ func (j *Journey) StageIndex(key string) int {
 // track stage order, handovers and persona involvement. Whether teams and
 // personas exist is checked by the store, which knows them.
 func (j *Journey) Validate() error {
-	j.Name = strings.TrimSpace(j.Name)
 	if j.Kind == "" {
 		j.Kind = "other"
 	}
 	var p Problems
-	p.Required("name", j.Name)
-	p.MaxLen("name", j.Name, 200)
+	j.Name = p.RequiredText("name", j.Name, 200)
 	p.MaxLen("description", j.Description, 4000)
 	p.OneOf("kind", j.Kind, JourneyKinds...)
 	if j.VariantOf == nil && (j.VariantSegment != "" || j.VariantAccountID != nil) {
@@ -161,21 +159,19 @@ func (j *Journey) Validate() error {
 	seenTP := map[string]bool{}
 	for i, s := range j.Stages {
 		f := fmt.Sprintf("stages[%d]", i)
-		s.Name = strings.TrimSpace(s.Name)
 		if !keyPattern.MatchString(s.Key) {
 			p.Add(f+".key", "must be lower-case letters, digits, - or _ (up to 63)")
 		} else if seenStage[s.Key] {
 			p.Add(f+".key", "repeats the key %q", s.Key)
 		}
 		seenStage[s.Key] = true
-		p.Required(f+".name", s.Name)
-		p.MaxLen(f+".name", s.Name, 200)
+		s.Name = p.RequiredText(f+".name", s.Name, 200)
+		s.ClientLabel = p.Text(f+".client_label", s.ClientLabel, 200)
 		if s.OwnerTeamID <= 0 {
 			p.Add(f+".owner_team_id", "is required")
 		}
 		for k, tp := range s.Touchpoints {
 			tf := fmt.Sprintf("%s.touchpoints[%d]", f, k)
-			tp.Name = strings.TrimSpace(tp.Name)
 			if tp.ID == "" {
 				tp.ID = fmt.Sprintf("%s-%d", s.Key, k+1)
 			}
@@ -183,7 +179,7 @@ func (j *Journey) Validate() error {
 				p.Add(tf+".id", "repeats the id %q", tp.ID)
 			}
 			seenTP[tp.ID] = true
-			p.Required(tf+".name", tp.Name)
+			tp.Name = p.RequiredText(tf+".name", tp.Name, 200)
 			p.OneOf(tf+".channel", tp.Channel, Channels...)
 			if tp.Emotion < -2 || tp.Emotion > 2 {
 				p.Add(tf+".emotion", "must be from -2 to 2")
@@ -213,7 +209,7 @@ func (j *Journey) Validate() error {
 			p.Add(f+".key", "repeats the key %q", t.Key)
 		}
 		seenTrack[t.Key] = true
-		if strings.TrimSpace(t.Name) == "" {
+		if t.Name = p.Text(f+".name", t.Name, 200); t.Name == "" {
 			t.Name = t.Key
 		}
 		if t.Rank < 1 {

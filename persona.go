@@ -1,7 +1,6 @@
 package waymark
 
 import (
-	"strings"
 	"time"
 )
 
@@ -45,10 +44,8 @@ type Persona struct {
 
 // Validate checks a persona; a zero influence weight takes the role's default.
 func (ps *Persona) Validate() error {
-	ps.Name = strings.TrimSpace(ps.Name)
 	var p Problems
-	p.Required("name", ps.Name)
-	p.MaxLen("name", ps.Name, 100)
+	ps.Name = p.RequiredText("name", ps.Name, 100)
 	p.OneOf("role", string(ps.Role), PersonaRoles...)
 	if ps.InfluenceWeight == 0 {
 		ps.InfluenceWeight = DefaultInfluence(ps.Role)

@@ -1,7 +1,6 @@
 package waymark
 
 import (
-	"strings"
 	"time"
 )
 
@@ -14,9 +13,7 @@ type Team struct {
 
 // Validate checks a team before it is stored.
 func (t *Team) Validate() error {
-	t.Name = strings.TrimSpace(t.Name)
 	var p Problems
-	p.Required("name", t.Name)
-	p.MaxLen("name", t.Name, 100)
+	t.Name = p.RequiredText("name", t.Name, 100)
 	return p.Err()
 }

@@ -23,10 +23,8 @@ const MinPasswordLength = 10
 // Validate checks a user before it is stored.
 func (u *User) Validate() error {
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
-	u.Name = strings.TrimSpace(u.Name)
 	var p Problems
-	p.Required("name", u.Name)
-	p.MaxLen("name", u.Name, 200)
+	u.Name = p.RequiredText("name", u.Name, 200)
 	ValidateEmail(&p, "email", u.Email, true)
 	p.OneOf("role", string(u.Role), roleNames()...)
 	if u.TeamIDs == nil {
@@ -72,10 +70,8 @@ type Token struct {
 
 // Validate checks a token before it is stored.
 func (t *Token) Validate() error {
-	t.Name = strings.TrimSpace(t.Name)
 	var p Problems
-	p.Required("name", t.Name)
-	p.MaxLen("name", t.Name, 100)
+	t.Name = p.RequiredText("name", t.Name, 100)
 	p.OneOf("role", string(t.Role), roleNames()...)
 	return p.Err()
 }

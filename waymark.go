@@ -114,9 +114,10 @@ func (p *Problems) Err() error {
 	return &Error{Code: EINVALID, Message: "Some fields are not valid.", Fields: p.fields}
 }
 
-// Required adds a problem when s is blank.
+// Required adds a problem when s is blank (empty, spaces or only invisible
+// characters).
 func (p *Problems) Required(field, s string) {
-	if strings.TrimSpace(s) == "" {
+	if Blank(s) {
 		p.Add(field, "is required")
 	}
 }

@@ -35,7 +35,7 @@ func (s *Server) resolveAccountField(r *http.Request, field string, ref accountR
 	if ref == "" {
 		return 0, waymark.Invalid(field, "is required")
 	}
-	id, err := s.db.ResolveAccount(r.Context(), string(ref))
+	id, err := s.accounts.ResolveAccount(r.Context(), string(ref))
 	if waymark.ErrorCode(err) == waymark.ENOTFOUND {
 		return 0, waymark.Invalid(field, "is not an account")
 	}
@@ -44,7 +44,7 @@ func (s *Server) resolveAccountField(r *http.Request, field string, ref accountR
 
 // accountFromPath resolves {id}, which may be "ext:<external_id>".
 func (s *Server) accountFromPath(r *http.Request) (int64, error) {
-	return s.db.AccountRef(r.Context(), r.PathValue("id"))
+	return s.accounts.AccountRef(r.Context(), r.PathValue("id"))
 }
 
 type accountBody struct {
@@ -89,7 +89,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ waymark.
 	if f.OwnerID, err = queryID(r, "owner"); err != nil {
 		return err
 	}
-	items, err := s.db.Accounts(r.Context(), f)
+	items, err := s.accounts.Accounts(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, _ waymark.Pr
 	if err != nil {
 		return err
 	}
-	a, err := s.db.Account(r.Context(), id)
+	a, err := s.accounts.Account(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, _ waymark
 	}
 	a := &waymark.Account{}
 	b.apply(a)
-	if err := s.db.CreateAccount(r.Context(), a); err != nil {
+	if err := s.accounts.CreateAccount(r.Context(), a); err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/accounts/"+strconv.FormatInt(a.ID, 10))
@@ -131,7 +131,7 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request, _ waymark
 	if err := decode(r, &b); err != nil {
 		return err
 	}
-	a, err := s.db.UpdateAccount(r.Context(), id, func(a *waymark.Account) error {
+	a, err := s.accounts.UpdateAccount(r.Context(), id, func(a *waymark.Account) error {
 		b.apply(a)
 		return nil
 	})
@@ -146,7 +146,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, _ waymark
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteAccount(r.Context(), id); err != nil {
+	if err := s.accounts.DeleteAccount(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -49,7 +49,7 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request, _ waymark.
 			return err
 		}
 	}
-	items, err := s.db.Contacts(r.Context(), f)
+	items, err := s.accounts.Contacts(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request, _ waymark.Pr
 	if err != nil {
 		return err
 	}
-	c, err := s.db.Contact(r.Context(), id)
+	c, err := s.accounts.Contact(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request, _ waymark
 	if err := s.applyContact(r, &b, c); err != nil {
 		return err
 	}
-	if err := s.db.CreateContact(r.Context(), c); err != nil {
+	if err := s.accounts.CreateContact(r.Context(), c); err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/contacts/"+strconv.FormatInt(c.ID, 10))
@@ -96,7 +96,7 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, _ waymark
 	if err := decode(r, &b); err != nil {
 		return err
 	}
-	c, err := s.db.UpdateContact(r.Context(), id, func(c *waymark.Contact) error {
+	c, err := s.accounts.UpdateContact(r.Context(), id, func(c *waymark.Contact) error {
 		return s.applyContact(r, &b, c)
 	})
 	if err != nil {
@@ -110,7 +110,7 @@ func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request, _ waymark
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteContact(r.Context(), id); err != nil {
+	if err := s.accounts.DeleteContact(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

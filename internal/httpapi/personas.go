@@ -30,7 +30,7 @@ func (s *Server) listPersonas(w http.ResponseWriter, r *http.Request, _ waymark.
 	if err != nil {
 		return err
 	}
-	items, err := s.db.Personas(r.Context(), p)
+	items, err := s.accounts.Personas(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *Server) getPersona(w http.ResponseWriter, r *http.Request, _ waymark.Pr
 	if err != nil {
 		return err
 	}
-	p, err := s.db.Persona(r.Context(), id)
+	p, err := s.accounts.Persona(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (s *Server) createPersona(w http.ResponseWriter, r *http.Request, _ waymark
 	}
 	p := &waymark.Persona{}
 	b.apply(p)
-	if err := s.db.CreatePersona(r.Context(), p); err != nil {
+	if err := s.accounts.CreatePersona(r.Context(), p); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, p)
@@ -71,7 +71,7 @@ func (s *Server) updatePersona(w http.ResponseWriter, r *http.Request, _ waymark
 	if err := decode(r, &b); err != nil {
 		return err
 	}
-	p, err := s.db.UpdatePersona(r.Context(), id, func(p *waymark.Persona) error {
+	p, err := s.accounts.UpdatePersona(r.Context(), id, func(p *waymark.Persona) error {
 		b.apply(p)
 		return nil
 	})
@@ -86,7 +86,7 @@ func (s *Server) deletePersona(w http.ResponseWriter, r *http.Request, _ waymark
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeletePersona(r.Context(), id); err != nil {
+	if err := s.accounts.DeletePersona(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
@@ -26,6 +27,7 @@ type Server struct {
 	db       *store.DB
 	log      *slog.Logger
 	journeys *journey.Service
+	accounts *account.Service
 	broker   *live.Broker
 	baseURL  string
 	routes   []Route
@@ -50,7 +52,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{db: a.DB, log: a.Log, journeys: a.Journeys, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{db: a.DB, log: a.Log, journeys: a.Journeys, accounts: a.Accounts, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}

@@ -15,7 +15,7 @@ func (s *Server) listTeams(w http.ResponseWriter, r *http.Request, _ waymark.Pri
 	if err != nil {
 		return err
 	}
-	items, err := s.db.Teams(r.Context(), p)
+	items, err := s.accounts.Teams(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, _ waymark.Princ
 	if err != nil {
 		return err
 	}
-	t, err := s.db.Team(r.Context(), id)
+	t, err := s.accounts.Team(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request, _ waymark.Pr
 		return err
 	}
 	t := &waymark.Team{Name: b.Name.V}
-	if err := s.db.CreateTeam(r.Context(), t); err != nil {
+	if err := s.accounts.CreateTeam(r.Context(), t); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, t)
@@ -55,7 +55,7 @@ func (s *Server) updateTeam(w http.ResponseWriter, r *http.Request, _ waymark.Pr
 	if err := decode(r, &b); err != nil {
 		return err
 	}
-	t, err := s.db.UpdateTeam(r.Context(), id, func(t *waymark.Team) error {
+	t, err := s.accounts.UpdateTeam(r.Context(), id, func(t *waymark.Team) error {
 		b.Name.apply(&t.Name)
 		return nil
 	})
@@ -70,7 +70,7 @@ func (s *Server) deleteTeam(w http.ResponseWriter, r *http.Request, _ waymark.Pr
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteTeam(r.Context(), id); err != nil {
+	if err := s.accounts.DeleteTeam(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

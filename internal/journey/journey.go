@@ -235,8 +235,8 @@ func (s *Service) Analytics(ctx context.Context, id int64, from, to time.Time, t
 	if !from.Before(to) {
 		p.Add("from", "must be before to")
 	}
-	waymark.CheckTimeBounds(&p, "from", from)
-	waymark.CheckTimeBounds(&p, "to", to)
+	p.Time("from", from)
+	p.Time("to", to)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -527,6 +527,19 @@ func (s *Service) AccountCase(ctx context.Context, accountID, id int64) (*waymar
 		return nil, err
 	}
 	return c, s.fillETA(ctx, c)
+}
+
+// AccountCases returns an account's open cases (oldest first, at most max)
+// and its max most recently closed ones (newest first), with their ETAs:
+// what the account page and the portal list.
+func (s *Service) AccountCases(ctx context.Context, accountID int64, max int) (open, closed []*waymark.Case, err error) {
+	if open, err = s.store.Cases(ctx, waymark.CaseFilter{AccountID: accountID, Status: "open", Page: waymark.Page{Limit: max}}); err != nil {
+		return nil, nil, err
+	}
+	if closed, err = s.store.RecentClosedCases(ctx, accountID, max); err != nil {
+		return nil, nil, err
+	}
+	return open, closed, s.FillETA(ctx, open)
 }
 
 // CaseEvents returns a case's history, oldest first.

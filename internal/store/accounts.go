@@ -225,3 +225,13 @@ func deleteByID(ctx context.Context, tx *Tx, table string, id int64, what string
 	}
 	return nil
 }
+
+// AccountDeletion counts what goes with an account when it is deleted.
+func (db *DB) AccountDeletion(ctx context.Context, id int64) (*waymark.AccountDeletion, error) {
+	var d waymark.AccountDeletion
+	err := db.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM contacts WHERE account_id = ?), (SELECT COUNT(*) FROM cases WHERE account_id = ?)`, id, id).Scan(&d.Contacts, &d.Cases)
+	if err != nil {
+		return nil, fmt.Errorf("count account deletion: %w", err)
+	}
+	return &d, nil
+}

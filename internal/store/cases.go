@@ -160,6 +160,30 @@ func (db *DB) Cases(ctx context.Context, f waymark.CaseFilter) ([]*waymark.Case,
 	return out, loadCaseParts(ctx, db.querier(ctx), db.dialect, out)
 }
 
+// RecentClosedCases returns an account's n most recently completed or
+// cancelled cases, newest first, with their steps and cells.
+func (db *DB) RecentClosedCases(ctx context.Context, accountID int64, n int) ([]*waymark.Case, error) {
+	rows, err := db.query(ctx, `SELECT `+caseColumns+` FROM cases WHERE account_id = ? AND status IN ('completed', 'cancelled')
+		ORDER BY last_event_at DESC, id DESC LIMIT ?`, accountID, limit(n))
+	if err != nil {
+		return nil, fmt.Errorf("recent cases: %w", err)
+	}
+	var out []*waymark.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, loadCaseParts(ctx, db.querier(ctx), db.dialect, out)
+}
+
 // CaseEvents returns a case's history, oldest first.
 func (db *DB) CaseEvents(ctx context.Context, caseID int64) ([]waymark.CaseEvent, error) {
 	rows, err := db.query(ctx, `SELECT id, case_id, type, from_stage, to_stage, reason, at, user_id FROM case_events WHERE case_id = ? ORDER BY at, id`, caseID)

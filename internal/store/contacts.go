@@ -146,3 +146,19 @@ func (db *DB) UpdateContact(ctx context.Context, id int64, apply func(*waymark.C
 func (db *DB) DeleteContact(ctx context.Context, id int64) error {
 	return db.Write(ctx, func(tx *Tx) error { return deleteByID(ctx, tx, "contacts", id, "Contact") })
 }
+
+// EndPortalAccess ends a contact's portal sessions and removes its portal
+// links, used or not, in the transaction ctx carries: the service calls it
+// when the contact moves to another account, so that nothing given to the
+// contact for the old account opens it any more.
+func (db *DB) EndPortalAccess(ctx context.Context, contactID int64) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM portal_sessions WHERE contact_id = ?`, contactID); err != nil {
+			return fmt.Errorf("end portal sessions: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM portal_links WHERE contact_id = ?`, contactID); err != nil {
+			return fmt.Errorf("end portal links: %w", err)
+		}
+		return nil
+	})
+}

@@ -90,3 +90,21 @@ func (db *DB) UpdatePersona(ctx context.Context, id int64, apply func(*waymark.P
 func (db *DB) DeletePersona(ctx context.Context, id int64) error {
 	return db.Write(ctx, func(tx *Tx) error { return deleteByID(ctx, tx, "personas", id, "Persona") })
 }
+
+// AllPersonas lists every persona by name.
+func (db *DB) AllPersonas(ctx context.Context) ([]*waymark.Persona, error) {
+	rows, err := db.query(ctx, `SELECT `+personaColumns+` FROM personas ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list all personas: %w", err)
+	}
+	defer rows.Close()
+	var out []*waymark.Persona
+	for rows.Next() {
+		p, err := scanPersona(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list all personas: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

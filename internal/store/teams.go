@@ -81,3 +81,109 @@ func (db *DB) UpdateTeam(ctx context.Context, id int64, apply func(*waymark.Team
 func (db *DB) DeleteTeam(ctx context.Context, id int64) error {
 	return db.Write(ctx, func(tx *Tx) error { return deleteByID(ctx, tx, "teams", id, "Team") })
 }
+
+// AllTeams lists every team by name, for pages that show or offer them all.
+func (db *DB) AllTeams(ctx context.Context) ([]*waymark.Team, error) {
+	rows, err := db.query(ctx, `SELECT id, name, created_at FROM teams ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list all teams: %w", err)
+	}
+	defer rows.Close()
+	var out []*waymark.Team
+	for rows.Next() {
+		var t waymark.Team
+		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt); err != nil {
+			return nil, fmt.Errorf("list all teams: %w", err)
+		}
+		t.CreatedAt = t.CreatedAt.UTC()
+		out = append(out, &t)
+	}
+	return out, rows.Err()
+}
+
+// TeamNames returns the name of every team by id.
+func (db *DB) TeamNames(ctx context.Context) (map[int64]string, error) {
+	return db.names(ctx, "teams", `SELECT id, name FROM teams`)
+}
+
+// UserNames returns the name of every user by id (disabled users too: they
+// still own accounts and appear in history).
+func (db *DB) UserNames(ctx context.Context) (map[int64]string, error) {
+	return db.names(ctx, "users", `SELECT id, name FROM users`)
+}
+
+// names reads (id, name) rows into a map.
+func (db *DB) names(ctx context.Context, what, q string) (map[int64]string, error) {
+	rows, err := db.query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("%s names: %w", what, err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("%s names: %w", what, err)
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// TeamMembers counts the users of every team that has any, by team id.
+func (db *DB) TeamMembers(ctx context.Context) (map[int64]int, error) {
+	rows, err := db.query(ctx, `SELECT team_id, COUNT(*) FROM user_teams GROUP BY team_id`)
+	if err != nil {
+		return nil, fmt.Errorf("team members: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("team members: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// AccountChoices lists the active accounts by name, as the choices of an
+// account field.
+func (db *DB) AccountChoices(ctx context.Context) ([]waymark.Choice, error) {
+	rows, err := db.query(ctx, `SELECT id, name FROM accounts WHERE status = 'active' ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("account choices: %w", err)
+	}
+	defer rows.Close()
+	var out []waymark.Choice
+	for rows.Next() {
+		var c waymark.Choice
+		if err := rows.Scan(&c.ID, &c.Name); err != nil {
+			return nil, fmt.Errorf("account choices: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UserChoices lists every user (disabled ones last) by name, as the choices
+// of an owner field or filter.
+func (db *DB) UserChoices(ctx context.Context) ([]waymark.Choice, error) {
+	rows, err := db.query(ctx, `SELECT id, name, disabled FROM users ORDER BY disabled, name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("user choices: %w", err)
+	}
+	defer rows.Close()
+	var out []waymark.Choice
+	for rows.Next() {
+		var c waymark.Choice
+		if err := rows.Scan(&c.ID, &c.Name, &c.Disabled); err != nil {
+			return nil, fmt.Errorf("user choices: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

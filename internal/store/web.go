@@ -13,14 +13,6 @@ import (
 	"github.com/waymark/waymark"
 )
 
-// AccountRow is an account as the accounts list shows it: with its owner's
-// name and its number of contacts.
-type AccountRow struct {
-	waymark.Account
-	OwnerName string
-	Contacts  int
-}
-
 // withExtra scans a row whose first columns are read by a scan function
 // and whose last columns go to extra.
 type withExtra struct {
@@ -70,7 +62,7 @@ func accountWhere(f waymark.AccountFilter) (string, []any) {
 
 // AccountRows lists accounts by id, a page at a time, with the same filter
 // as Accounts, each with its owner's name and contact count.
-func (db *DB) AccountRows(ctx context.Context, f waymark.AccountFilter) ([]AccountRow, error) {
+func (db *DB) AccountRows(ctx context.Context, f waymark.AccountFilter) ([]waymark.AccountRow, error) {
 	where, args := accountWhere(f)
 	q := `SELECT ` + qualify("a", accountColumns) + `, COALESCE(u.name, ''),
 		(SELECT COUNT(*) FROM contacts c WHERE c.account_id = a.id)
@@ -81,9 +73,9 @@ func (db *DB) AccountRows(ctx context.Context, f waymark.AccountFilter) ([]Accou
 		return nil, fmt.Errorf("list account rows: %w", err)
 	}
 	defer rows.Close()
-	var out []AccountRow
+	var out []waymark.AccountRow
 	for rows.Next() {
-		var r AccountRow
+		var r waymark.AccountRow
 		a, err := scanAccount(withExtra{rows, []any{&r.OwnerName, &r.Contacts}})
 		if err != nil {
 			return nil, fmt.Errorf("list account rows: %w", err)
@@ -104,17 +96,9 @@ func (db *DB) CountAccounts(ctx context.Context, f waymark.AccountFilter) (int, 
 	return n, nil
 }
 
-// ContactRow is a contact with its persona, as an account's page lists it.
-type ContactRow struct {
-	waymark.Contact
-	PersonaName string              // "" without a persona
-	PersonaRole waymark.PersonaRole // "" without a persona
-	Weight      float64             // the influence weight that counts: override, else persona, else 1
-}
-
 // AccountContactRows lists up to max contacts of an account with their
 // personas, the most influential first.
-func (db *DB) AccountContactRows(ctx context.Context, accountID int64, max int) ([]ContactRow, error) {
+func (db *DB) AccountContactRows(ctx context.Context, accountID int64, max int) ([]waymark.ContactRow, error) {
 	rows, err := db.query(ctx, `SELECT `+qualify("c", contactColumns)+`, COALESCE(p.name, ''), COALESCE(p.role, ''),
 		COALESCE(c.influence, p.influence_weight, 1) AS weight
 		FROM contacts c LEFT JOIN personas p ON p.id = c.persona_id
@@ -123,9 +107,9 @@ func (db *DB) AccountContactRows(ctx context.Context, accountID int64, max int) 
 		return nil, fmt.Errorf("list account contacts: %w", err)
 	}
 	defer rows.Close()
-	var out []ContactRow
+	var out []waymark.ContactRow
 	for rows.Next() {
-		var r ContactRow
+		var r waymark.ContactRow
 		c, err := scanContact(withExtra{rows, []any{&r.PersonaName, &r.PersonaRole, &r.Weight}})
 		if err != nil {
 			return nil, fmt.Errorf("list account contacts: %w", err)
@@ -136,31 +120,10 @@ func (db *DB) AccountContactRows(ctx context.Context, accountID int64, max int) 
 	return out, rows.Err()
 }
 
-// Count is a number of things that share a key (a tier, a segment …).
-type Count struct {
-	Key         string
-	N           int
-	AnnualValue float64
-}
-
-// Overview is what the dashboard counts.
-type Overview struct {
-	Accounts       int
-	ActiveAccounts int
-	Churned        int
-	ByTier         []Count // active accounts of every tier, A to C, with zeros
-	BySegment      []Count // the largest segments first; accounts without one are left out
-	Contacts       int
-	OptedOut       int
-	Users          int // enabled users
-	Personas       int
-	Teams          int
-}
-
 // Overview counts accounts by tier, segment and status, and the contacts,
 // users, personas and teams, for the dashboard.
-func (db *DB) Overview(ctx context.Context, maxSegments int) (*Overview, error) {
-	o := &Overview{}
+func (db *DB) Overview(ctx context.Context, maxSegments int) (*waymark.Overview, error) {
+	o := &waymark.Overview{}
 	err := db.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM accounts),
 		(SELECT COUNT(*) FROM accounts WHERE status = 'active'),
@@ -178,7 +141,7 @@ func (db *DB) Overview(ctx context.Context, maxSegments int) (*Overview, error) 
 		return nil, err
 	}
 	for _, t := range waymark.Tiers {
-		c := Count{Key: t}
+		c := waymark.Count{Key: t}
 		for _, got := range tiers {
 			if got.Key == t {
 				c = got
@@ -194,15 +157,15 @@ func (db *DB) Overview(ctx context.Context, maxSegments int) (*Overview, error) 
 	return o, nil
 }
 
-func (db *DB) counts(ctx context.Context, q string, args ...any) ([]Count, error) {
+func (db *DB) counts(ctx context.Context, q string, args ...any) ([]waymark.Count, error) {
 	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("overview: %w", err)
 	}
 	defer rows.Close()
-	var out []Count
+	var out []waymark.Count
 	for rows.Next() {
-		var c Count
+		var c waymark.Count
 		if err := rows.Scan(&c.Key, &c.N, &c.AnnualValue); err != nil {
 			return nil, fmt.Errorf("overview: %w", err)
 		}
@@ -211,19 +174,9 @@ func (db *DB) counts(ctx context.Context, q string, args ...any) ([]Count, error
 	return out, rows.Err()
 }
 
-// Renewal is an active account that renews soon.
-type Renewal struct {
-	AccountID   int64
-	Name        string
-	Tier        string
-	OwnerName   string
-	AnnualValue float64
-	RenewalDate waymark.Date
-}
-
 // UpcomingRenewals lists up to max active accounts that renew from the day
 // from to the day to (both included), soonest first.
-func (db *DB) UpcomingRenewals(ctx context.Context, from, to waymark.Date, max int) ([]Renewal, error) {
+func (db *DB) UpcomingRenewals(ctx context.Context, from, to waymark.Date, max int) ([]waymark.Renewal, error) {
 	rows, err := db.query(ctx, `SELECT a.id, a.name, a.tier, COALESCE(u.name, ''), a.annual_value, a.renewal_date
 		FROM accounts a LEFT JOIN users u ON u.id = a.owner_id
 		WHERE a.status = 'active' AND a.renewal_date >= ? AND a.renewal_date <= ?
@@ -232,9 +185,9 @@ func (db *DB) UpcomingRenewals(ctx context.Context, from, to waymark.Date, max i
 		return nil, fmt.Errorf("upcoming renewals: %w", err)
 	}
 	defer rows.Close()
-	var out []Renewal
+	var out []waymark.Renewal
 	for rows.Next() {
-		var r Renewal
+		var r waymark.Renewal
 		var d nullDate
 		if err := rows.Scan(&r.AccountID, &r.Name, &r.Tier, &r.OwnerName, &r.AnnualValue, &d); err != nil {
 			return nil, fmt.Errorf("upcoming renewals: %w", err)
@@ -247,26 +200,16 @@ func (db *DB) UpcomingRenewals(ctx context.Context, from, to waymark.Date, max i
 	return out, rows.Err()
 }
 
-// SearchHit is one result of the global search.
-type SearchHit struct {
-	Kind        string // "account" or "contact"
-	ID          int64  // the account's or the contact's id
-	Name        string
-	Detail      string // an account's external id, a contact's email
-	AccountID   int64
-	AccountName string // for a contact, the account it belongs to
-}
-
 // Search finds up to max accounts (by name or external id) and up to max
 // contacts (by name or email) that contain q, those that start with it first.
-func (db *DB) Search(ctx context.Context, q string, max int) ([]SearchHit, error) {
+func (db *DB) Search(ctx context.Context, q string, max int) ([]waymark.SearchHit, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return nil, nil
 	}
 	contains := likePattern(q)
 	prefix := strings.TrimSuffix(contains, "%")[1:] + "%"
-	var out []SearchHit
+	var out []waymark.SearchHit
 	read := func(what, query string, args ...any) error {
 		rows, err := db.query(ctx, query, args...)
 		if err != nil {
@@ -274,7 +217,7 @@ func (db *DB) Search(ctx context.Context, q string, max int) ([]SearchHit, error
 		}
 		defer rows.Close()
 		for rows.Next() {
-			h := SearchHit{Kind: what}
+			h := waymark.SearchHit{Kind: what}
 			var detail sql.NullString
 			if err := rows.Scan(&h.ID, &h.Name, &detail, &h.AccountID, &h.AccountName); err != nil {
 				return fmt.Errorf("search %s: %w", what, err)

@@ -244,7 +244,7 @@ func (h *Handler) board(w http.ResponseWriter, r *http.Request) {
 
 	for sf.After = 0; ; {
 		sf.Limit = 500
-		cases, err := h.db.Cases(ctx, sf)
+		cases, err := h.cases.Cases(ctx, sf)
 		if err != nil {
 			h.serverError(w, r, err)
 			return

@@ -134,7 +134,7 @@ func (h *Handler) caseView(ctx context.Context, c *waymark.Case, u *waymark.User
 	if err != nil {
 		return casePage{}, err
 	}
-	j, err := h.db.JourneyVersion(ctx, c.JourneyID, c.JourneyVersion)
+	j, err := h.cases.JourneyVersion(ctx, c.JourneyID, c.JourneyVersion)
 	if err != nil {
 		return casePage{}, err
 	}
@@ -224,7 +224,7 @@ func (h *Handler) caseView(ctx context.Context, c *waymark.Case, u *waymark.User
 		return cmp.Compare(order[a.Role], order[b.Role])
 	})
 
-	events, err := h.db.CaseEvents(ctx, c.ID)
+	events, err := h.cases.CaseEvents(ctx, c.ID)
 	if err != nil {
 		return casePage{}, err
 	}

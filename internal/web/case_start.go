@@ -47,7 +47,7 @@ type caseStartPreview struct {
 
 func (h *Handler) startCaseForm(w http.ResponseWriter, r *http.Request) {
 	if !h.cases.Permissions(r.Context()).WorkCases {
-		h.forbidden(w, r, "Your role may not start cases.")
+		h.forbidden(w, r, "start cases")
 		return
 	}
 	q := r.URL.Query()
@@ -85,7 +85,7 @@ func (h *Handler) startCase(w http.ResponseWriter, r *http.Request) {
 		d, err := time.ParseInLocation(time.DateOnly, p.At, h.cases.Location())
 		if err != nil {
 			p.Errors["at"] = "Enter a date like 2026-12-01."
-		} else if d.Before(waymark.MinTime) || !d.Before(waymark.MaxTime) {
+		} else if !waymark.TimeInBounds(d) {
 			p.Errors["at"] = "The date must lie between 1900 and 2200."
 		} else {
 			c.StartedAt = d.UTC()
@@ -154,7 +154,7 @@ func (h *Handler) journeyForAccount(r *http.Request, journeyID, accountID int64)
 	if err != nil || accountID == 0 {
 		return j, "", err
 	}
-	a, err := h.db.Account(ctx, accountID)
+	a, err := h.accounts.Account(ctx, accountID)
 	if err != nil {
 		return j, "", nil // the service names a missing account when the case starts
 	}
@@ -199,7 +199,7 @@ func (h *Handler) showStartCase(w http.ResponseWriter, r *http.Request, status i
 			}
 		}
 	}
-	accounts, err := h.db.Accounts(ctx, waymark.AccountFilter{Status: "active", Page: waymark.Page{Limit: 500}})
+	accounts, err := h.accounts.AccountChoices(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -207,7 +207,6 @@ func (h *Handler) showStartCase(w http.ResponseWriter, r *http.Request, status i
 	for _, a := range accounts {
 		p.Accounts = append(p.Accounts, editOption{strconv.FormatInt(a.ID, 10), a.Name})
 	}
-	slices.SortFunc(p.Accounts, func(a, b editOption) int { return strings.Compare(a.Label, b.Label) })
 	for k, numeric := range keys {
 		v := ""
 		if x, ok := indicators[k]; ok {

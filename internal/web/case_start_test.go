@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/store"
@@ -87,5 +88,26 @@ func TestViewerCannotStartACase(t *testing.T) {
 		if err != nil || len(cs) != 0 {
 			t.Fatalf("a viewer's post started %d cases (%v)", len(cs), err)
 		}
+	})
+}
+
+func TestAccountPageListsItsOpenAndRecentCases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		open := w.start("Working capital line", w.account, time.Hour, nil)
+		done := w.start("Bridge <loan>", w.account, 2*time.Hour, nil)
+		w.move(done, waymark.EventCancel, "", "client withdrew")
+		path := fmt.Sprintf("/accounts/%d", w.account.ID)
+
+		w.loginAs(w.member)
+		page := w.get(path)
+		wantStatus(t, page, http.StatusOK)
+		wantBody(t, page, fmt.Sprintf(`href="/cases/%d">Working capital line</a>`, open.ID),
+			fmt.Sprintf(`href="/cases/%d">Bridge &lt;loan&gt;</a>`, done.ID), "Cancelled", "1 open", "account-start-case")
+
+		w.loginAs(w.viewer)
+		page = w.get(path)
+		wantBody(t, page, "Working capital line")
+		wantNoBody(t, page, "account-start-case")
 	})
 }

@@ -53,7 +53,7 @@ type caseNames struct {
 
 func (h *Handler) loadCaseNames(ctx context.Context, withUsers bool) (*caseNames, []*waymark.User, error) {
 	l := &caseNames{users: map[int64]*waymark.User{}, teams: map[int64]string{}, accounts: map[int64]string{}}
-	teams, err := h.db.Teams(ctx, waymark.Page{Limit: 500})
+	teams, err := h.accounts.AllTeams(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -77,7 +77,7 @@ func (h *Handler) accountName(ctx context.Context, l *caseNames, id int64) (stri
 	if n, ok := l.accounts[id]; ok {
 		return n, nil
 	}
-	a, err := h.db.Account(ctx, id)
+	a, err := h.accounts.Account(ctx, id)
 	if waymark.ErrorCode(err) == waymark.ENOTFOUND {
 		l.accounts[id] = "Account " + strconv.FormatInt(id, 10)
 		return l.accounts[id], nil

@@ -86,11 +86,11 @@ type journeyNames struct {
 }
 
 func (h *Handler) loadJourneyNames(ctx context.Context) (*journeyNames, error) {
-	teams, err := h.db.Teams(ctx, waymark.Page{Limit: 500})
+	teams, err := h.accounts.AllTeams(ctx)
 	if err != nil {
 		return nil, err
 	}
-	personas, err := h.db.Personas(ctx, waymark.Page{Limit: 500})
+	personas, err := h.accounts.AllPersonas(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +248,7 @@ type journeysPage struct {
 // journeys lists the journey maps.
 func (h *Handler) journeys(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	js, err := h.db.Journeys(ctx, waymark.Page{Limit: 500})
+	js, err := h.cases.AllJourneys(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -458,7 +458,7 @@ func (h *Handler) journeyMap(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if j.VariantAccountID != nil {
-		if a, err := h.db.Account(ctx, *j.VariantAccountID); err == nil {
+		if a, err := h.accounts.Account(ctx, *j.VariantAccountID); err == nil {
 			p.VariantAcct = a.Name
 		}
 	}

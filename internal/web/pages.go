@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -8,7 +9,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
-	"github.com/waymark/waymark/internal/store"
+	"github.com/waymark/waymark/internal/account"
 )
 
 // accountsPerPage is the length of a page of the accounts list.
@@ -16,8 +17,8 @@ const accountsPerPage = 50
 
 // dashboardPage is the data of the dashboard.
 type dashboardPage struct {
-	*store.Overview
-	Renewals     []store.Renewal
+	*waymark.Overview
+	Renewals     []waymark.Renewal
 	RenewalsDays int
 }
 
@@ -25,7 +26,7 @@ type dashboardPage struct {
 // renews soon, and the people on both sides.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	o, err := h.db.Overview(ctx, 8)
+	o, err := h.accounts.Overview(ctx, 8)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -33,7 +34,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	const days = 90
 	from := today(h.now())
 	to := waymark.Date{Time: from.AddDate(0, 0, days)}
-	renewals, err := h.db.UpcomingRenewals(ctx, from, to, 8)
+	renewals, err := h.accounts.UpcomingRenewals(ctx, from, to, 8)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -99,21 +100,22 @@ func withQuery(path, q string) string {
 // accountsPage is the data of the accounts list.
 type accountsPage struct {
 	Filter   accountFilter
-	Rows     []store.AccountRow
+	Rows     []waymark.AccountRow
 	Matching int  // accounts that match the filter
 	Any      bool // whether there is any account at all
 	NextURL  string
 	FirstURL string // set on every page but the first
 	Segments []string
-	Owners   []*waymark.User
+	Owners   []waymark.Choice
 	Tiers    []string
 	Statuses []string
+	Can      account.Permissions
 }
 
-// accounts lists accounts with search and filters, a page at a time. The
+// accountList lists accounts with search and filters, a page at a time. The
 // filter lives in the URL; htmx swaps the results in place, and the page
 // works the same without it.
-func (h *Handler) accounts(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) accountList(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := readAccountFilter(r.URL.Query())
 	clean := withQuery("/accounts", f.query(f.After))
@@ -136,12 +138,13 @@ func (h *Handler) accounts(w http.ResponseWriter, r *http.Request) {
 		}
 		sf.OwnerID = id
 	}
-	rows, err := h.db.AccountRows(ctx, sf)
+	rows, err := h.accounts.AccountRows(ctx, sf)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	p := accountsPage{Filter: f, Tiers: waymark.Tiers, Statuses: []string{waymark.AccountActive, waymark.AccountChurned}}
+	p := accountsPage{Filter: f, Tiers: waymark.Tiers, Statuses: []string{waymark.AccountActive, waymark.AccountChurned},
+		Can: h.accounts.Permissions(ctx)}
 	if len(rows) > accountsPerPage {
 		rows = rows[:accountsPerPage]
 		p.NextURL = withQuery("/accounts", f.query(rows[len(rows)-1].ID))
@@ -150,24 +153,24 @@ func (h *Handler) accounts(w http.ResponseWriter, r *http.Request) {
 	if f.After > 0 {
 		p.FirstURL = f.URL()
 	}
-	if p.Matching, err = h.db.CountAccounts(ctx, sf); err != nil {
+	if p.Matching, err = h.accounts.CountAccounts(ctx, sf); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	p.Any = p.Matching > 0
 	if !p.Any && f.Filtered() {
-		n, err := h.db.CountAccounts(ctx, waymark.AccountFilter{})
+		n, err := h.accounts.CountAccounts(ctx, waymark.AccountFilter{})
 		if err != nil {
 			h.serverError(w, r, err)
 			return
 		}
 		p.Any = n > 0
 	}
-	if p.Segments, err = h.db.Segments(ctx); err != nil {
+	if p.Segments, err = h.accounts.Segments(ctx); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	if p.Owners, err = h.db.Users(ctx, waymark.Page{Limit: 500}); err != nil {
+	if p.Owners, err = h.accounts.OwnerChoices(ctx); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
@@ -179,9 +182,25 @@ func (h *Handler) accounts(w http.ResponseWriter, r *http.Request) {
 type accountPage struct {
 	Account     *waymark.Account
 	OwnerName   string
-	Contacts    []store.ContactRow
+	Contacts    []waymark.ContactRow
 	NContacts   int
 	MaxContacts int
+	Can         account.Permissions
+	CanStart    bool // the user may start cases
+	OpenCases   []accountCase
+	ClosedCases []accountCase
+	NewCaseURL  string
+}
+
+// accountCase is a case as the account page lists it.
+type accountCase struct {
+	ID      int64
+	Title   string
+	Journey string
+	Stage   string
+	Status  caseStatusView
+	Due     dueMark
+	Closed  string // when it was completed or cancelled
 }
 
 // maxContacts is how many contacts an account's page lists.
@@ -190,100 +209,48 @@ const maxContacts = 500
 // account shows one account and its contacts.
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := pathID(r, "id")
+	if !ok {
 		h.notFound(w, r, "Account not found.")
 		return
 	}
-	a, err := h.db.Account(ctx, id)
+	a, err := h.accounts.Account(ctx, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	p := accountPage{Account: a, MaxContacts: maxContacts}
+	p := accountPage{Account: a, MaxContacts: maxContacts, Can: h.accounts.Permissions(ctx)}
 	if a.OwnerID != nil {
-		if u, err := h.db.User(ctx, *a.OwnerID); err == nil {
-			p.OwnerName = u.Name
-		} else if waymark.ErrorCode(err) != waymark.ENOTFOUND {
+		names, err := h.accounts.UserNames(ctx)
+		if err != nil {
 			h.serverError(w, r, err)
 			return
 		}
+		p.OwnerName = names[*a.OwnerID]
 	}
-	if p.Contacts, err = h.db.AccountContactRows(ctx, id, maxContacts); err != nil {
+	if p.Contacts, err = h.accounts.AccountContactRows(ctx, id, maxContacts); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	p.NContacts = len(p.Contacts)
 	if p.NContacts == maxContacts {
-		if p.NContacts, err = h.db.CountContacts(ctx, id); err != nil {
+		if p.NContacts, err = h.accounts.CountContacts(ctx, id); err != nil {
 			h.serverError(w, r, err)
 			return
 		}
 	}
+	if err := h.accountCases(ctx, &p); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "account", page{Title: a.Name, Nav: "accounts", User: userFrom(r), Data: p})
-}
-
-// settingsPage is the data of the settings page.
-type settingsPage struct {
-	Teams    []teamRow
-	Users    []userRow
-	Personas []*waymark.Persona
-}
-
-type teamRow struct {
-	*waymark.Team
-	Members int
-}
-
-type userRow struct {
-	*waymark.User
-	Teams []string
-}
-
-// settings lists the workspace's teams, users and personas (read-only for
-// now; they are changed through the API and the command line).
-func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	teams, err := h.db.Teams(ctx, waymark.Page{Limit: 500})
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	users, err := h.db.Users(ctx, waymark.Page{Limit: 500})
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	personas, err := h.db.Personas(ctx, waymark.Page{Limit: 500})
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	names := map[int64]string{}
-	members := map[int64]int{}
-	for _, t := range teams {
-		names[t.ID] = t.Name
-	}
-	p := settingsPage{Personas: personas}
-	for _, u := range users {
-		row := userRow{User: u}
-		for _, id := range u.TeamIDs {
-			row.Teams = append(row.Teams, names[id])
-			members[id]++
-		}
-		p.Users = append(p.Users, row)
-	}
-	for _, t := range teams {
-		p.Teams = append(p.Teams, teamRow{Team: t, Members: members[t.ID]})
-	}
-	h.render(w, r, http.StatusOK, "settings", page{Title: "Settings", Nav: "settings", User: userFrom(r), Data: p})
 }
 
 // searchPage is the data of the search results.
 type searchPage struct {
 	Q        string
-	Accounts []store.SearchHit
-	Contacts []store.SearchHit
+	Accounts []waymark.SearchHit
+	Contacts []waymark.SearchHit
 }
 
 // search finds accounts and contacts. From the top bar's live search (htmx)
@@ -304,7 +271,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	hits, err := h.db.Search(r.Context(), q, max)
+	hits, err := h.accounts.Search(r.Context(), q, max)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -330,4 +297,49 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "search", page{Title: "Search", User: userFrom(r), Search: q, Data: p})
+}
+
+// maxAccountCases is how many open, and how many closed, cases an account's
+// page lists.
+const maxAccountCases = 50
+
+// accountCases fills the account page's open and recent cases.
+func (h *Handler) accountCases(ctx context.Context, p *accountPage) error {
+	p.CanStart = h.cases.Permissions(ctx).WorkCases
+	p.NewCaseURL = newCaseURL(0, p.Account.ID)
+	open, closed, err := h.cases.AccountCases(ctx, p.Account.ID, maxAccountCases)
+	if err != nil || len(open)+len(closed) == 0 {
+		return err
+	}
+	journeys, err := h.cases.AllJourneys(ctx)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]*waymark.Journey{}
+	for _, j := range journeys {
+		byID[j.ID] = j
+	}
+	loc, now := h.cases.Location(), h.now().UTC()
+	view := func(c *waymark.Case) accountCase {
+		v := accountCase{ID: c.ID, Title: c.Title, Status: caseStatusOf(c), Due: dueOf(&c.DueAt, now, loc)}
+		if j := byID[c.JourneyID]; j != nil {
+			v.Journey = j.Name
+			if st, ok := j.Stage(c.CurrentStage); ok {
+				v.Stage = st.Name
+			}
+		}
+		if t := c.CompletedAt; t != nil {
+			v.Closed = dateLabel(*t, loc)
+		} else if t := c.CancelledAt; t != nil {
+			v.Closed = dateLabel(*t, loc)
+		}
+		return v
+	}
+	for _, c := range open {
+		p.OpenCases = append(p.OpenCases, view(c))
+	}
+	for _, c := range closed {
+		p.ClosedCases = append(p.ClosedCases, view(c))
+	}
+	return nil
 }

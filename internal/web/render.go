@@ -35,7 +35,9 @@ type page struct {
 type templates map[string]*template.Template
 
 func parseTemplates(funcs template.FuncMap) (templates, error) {
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	// fields.html holds the form fields every page's forms share,
+	// partials.html the pieces several pages draw (a due date).
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/fields.html", "templates/partials.html")
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +48,7 @@ func parseTemplates(funcs template.FuncMap) (templates, error) {
 	t := templates{}
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || name == "fields" || name == "partials" {
 			continue
 		}
 		c, err := template.Must(base.Clone()).ParseFS(templateFS, f)
@@ -128,11 +130,6 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 			Status: status, Heading: errorHeading(status), Message: waymark.ErrorMessage(err),
 		}})
 	}
-}
-
-// forbidden renders the page for a refused action.
-func (h *Handler) forbidden(w http.ResponseWriter, r *http.Request, message string) {
-	h.fail(w, r, waymark.Errorf(waymark.EFORBIDDEN, "%s", message))
 }
 
 func errorHeading(status int) string {

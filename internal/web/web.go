@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
@@ -25,12 +26,14 @@ type Config struct {
 
 // Handler serves the UI.
 type Handler struct {
-	db     *store.DB
-	log    *slog.Logger
-	cfg    Config
-	cases  *journey.Service
-	broker *live.Broker
-	secure bool // the session cookie is sent over https only
+	db    *store.DB
+	log   *slog.Logger
+	cfg   Config
+	cases *journey.Service
+	// accounts is the only door to accounts, contacts, personas and teams.
+	accounts *account.Service
+	broker   *live.Broker
+	secure   bool // the session cookie is sent over https only
 
 	tmpl   templates
 	assets *assets
@@ -48,7 +51,7 @@ type Handler struct {
 func New(a *app.App, cfg Config) *Handler {
 	log := a.Log
 	h := &Handler{
-		db: a.DB, log: log, cfg: cfg, cases: a.Journeys, broker: a.Broker,
+		db: a.DB, log: log, cfg: cfg, cases: a.Journeys, accounts: a.Accounts, broker: a.Broker,
 		byClient: newLimiter(loginEvery, loginBurst),
 		byEmail:  newLimiter(loginEvery, loginBurst),
 		now:      time.Now,
@@ -97,9 +100,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /logout", h.page(h.logout))
 
 	mux.Handle("GET /{$}", h.app(h.dashboard))
-	mux.Handle("GET /accounts", h.app(h.accounts))
+	mux.Handle("GET /accounts", h.app(h.accountList))
 	mux.Handle("GET /accounts/{id}", h.app(h.account))
 	mux.Handle("GET /settings", h.app(h.settings))
+	h.registerAccounts(mux) // account, contact, team and persona forms
 	mux.Handle("GET /search", h.app(h.search))
 	h.registerCases(mux)    // the pipeline board, case pages and /live
 	h.registerPortal(mux)   // the client portal, with its own session
