@@ -13,6 +13,7 @@ import (
 
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/app"
+	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
@@ -27,6 +28,7 @@ type Server struct {
 	log      *slog.Logger
 	journeys *journey.Service
 	broker   *live.Broker
+	imports  *importer.Service
 	baseURL  string
 	routes   []Route
 	mux      *http.ServeMux
@@ -51,6 +53,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
 	s := &Server{db: a.DB, log: a.Log, journeys: a.Journeys, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s.imports = a.Imports
 	for _, o := range opts {
 		o(s)
 	}
