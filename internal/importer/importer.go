@@ -142,14 +142,16 @@ func Run(ctx context.Context, db *store.DB, kind Kind, r io.Reader, opt Options)
 			opt.Progress(res.Rows)
 		}
 	}
+	lastRow := 0 // the line where the last row started
 	err = db.Import(ctx, func(tx *store.ImportTx) error {
 		for {
 			rec, err := cr.Read()
 			if err == io.EOF {
 				if line, ok := cr.unterminated(); ok {
 					// The field ran to the end of the file, taking
-					// every line after the quote with it.
-					run.problems.add(line, "file", unterminatedMsg)
+					// every line after the quote with it: the last
+					// row is bad.
+					run.problems.addTo(lastRow, line, "file", unterminatedMsg)
 				}
 				break
 			} else if line, msg, ok := syntaxError(cr, err); ok {
@@ -170,7 +172,8 @@ func Run(ctx context.Context, db *store.DB, kind Kind, r io.Reader, opt Options)
 				progress()
 			}
 			res.Rows++
-			if err := run.row(ctx, tx, rec, cr.line()); err != nil {
+			lastRow = cr.line()
+			if err := run.row(ctx, tx, rec, lastRow); err != nil {
 				return err
 			}
 		}
@@ -502,10 +505,20 @@ type problems struct {
 	list     []waymark.FieldError
 	rows     int // bad rows
 	unlisted int // problems past the limit
+	lastRow  int // the line of the last bad row
 }
 
 func (p *problems) add(line int, field, msg string) {
 	p.addRow(line, []waymark.FieldError{{Field: field, Message: msg}})
+}
+
+// addTo adds a problem at line to the row that starts at rowLine.
+func (p *problems) addTo(rowLine, line int, field, msg string) {
+	if p.rows > 0 && p.lastRow == rowLine {
+		p.rows-- // counted once
+	}
+	p.addRow(line, []waymark.FieldError{{Field: field, Message: msg}})
+	p.lastRow = rowLine
 }
 
 func (p *problems) addRow(line int, fields []waymark.FieldError) {
@@ -513,6 +526,7 @@ func (p *problems) addRow(line int, fields []waymark.FieldError) {
 		return
 	}
 	p.rows++
+	p.lastRow = line
 	for _, f := range fields {
 		if len(p.list) >= MaxProblems {
 			p.unlisted++

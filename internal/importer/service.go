@@ -47,8 +47,11 @@ type Service struct {
 	ctx     context.Context // ends when the service stops
 }
 
-// New returns the service over db.
+// New returns the service over db; a nil log discards.
 func New(db *store.DB, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	return &Service{db: db, log: log, now: time.Now, uploads: map[string]*upload{}, runs: map[string]*job{}, ctx: ctx, stop: stop}
 }
