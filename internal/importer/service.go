@@ -205,6 +205,18 @@ func (s *Service) Keep(ctx context.Context, name string, r io.Reader) (*Upload, 
 	return &Upload{ID: u.id, Name: u.name, Size: n}, nil
 }
 
+// Drop removes the user's kept file id, when a form that came with it was
+// refused.
+func (s *Service) Drop(ctx context.Context, id string) {
+	u, err := s.take(ctx, id, false)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.drop(u)
+	s.mu.Unlock()
+}
+
 // Preview is what a dry run of a kept file found.
 type Preview struct {
 	UploadID string // empty when the file cannot be imported as it is
