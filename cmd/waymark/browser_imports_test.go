@@ -70,6 +70,7 @@ func TestBrowserImport(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("accounts-table")))
+	shot("accounts")
 	step("open the import from the accounts list",
 		chromedp.Click(chromedp.ID("accounts-import")),
 		chromedp.WaitVisible(chromedp.ID("import-file")))
