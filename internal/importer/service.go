@@ -208,7 +208,7 @@ func (s *Service) Keep(ctx context.Context, name string, r io.Reader) (*Upload, 
 // Drop removes the user's kept file id, when a form that came with it was
 // refused.
 func (s *Service) Drop(ctx context.Context, id string) {
-	u, err := s.take(ctx, id, false)
+	u, err := s.take(ctx, id)
 	if err != nil {
 		return
 	}
@@ -240,7 +240,7 @@ func (s *Service) Check(ctx context.Context, id string, kind Kind) (*Preview, er
 	if _, ok := ParseKind(string(kind)); !ok {
 		return nil, waymark.Invalid("kind", "must be accounts or contacts")
 	}
-	u, err := s.take(ctx, id, false)
+	u, err := s.take(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -268,18 +268,20 @@ func (s *Service) Check(ctx context.Context, id string, kind Kind) (*Preview, er
 	return pv, nil
 }
 
-// take returns the user's kept file id; with remove, it is no longer kept.
-func (s *Service) take(ctx context.Context, id string, remove bool) (*upload, error) {
+// take returns the user's kept file id.
+func (s *Service) take(ctx context.Context, id string) (*upload, error) {
 	p, _ := waymark.PrincipalFrom(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.find(p, id)
+}
+
+// find returns p's kept file id. The caller holds s.mu.
+func (s *Service) find(p waymark.Principal, id string) (*upload, error) {
 	s.sweep()
 	u, ok := s.uploads[id]
 	if !ok || u.userID != p.UserID {
 		return nil, waymark.Errorf(waymark.ENOTFOUND, "This file is no longer kept: files wait %d minutes for their import. Choose it again.", int(UploadLifetime.Minutes()))
-	}
-	if remove {
-		delete(s.uploads, id) // its file is removed once imported
 	}
 	return u, nil
 }
@@ -346,18 +348,17 @@ func (s *Service) Start(ctx context.Context, id string) (*Progress, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.take(ctx, id, false)
+	s.mu.Lock()
+	u, err := s.find(p, id)
+	if err == nil && !u.checked {
+		err = waymark.Errorf(waymark.ECONFLICT, "This file has not been checked yet; choose it again.")
+	}
 	if err != nil {
+		s.mu.Unlock()
 		return nil, err
 	}
-	if !u.checked {
-		return nil, waymark.Errorf(waymark.ECONFLICT, "This file has not been checked yet; choose it again.")
-	}
-	if _, err := s.take(ctx, id, true); err != nil {
-		return nil, err // another request started it
-	}
+	delete(s.uploads, id) // imported once; its file is removed at the end
 	j := &job{id: u.id, userID: u.userID, name: u.name, kind: u.kind, total: u.rows, started: s.now()}
-	s.mu.Lock()
 	s.runs[j.id] = j
 	s.mu.Unlock()
 	// The import outlives the request that starts it, and keeps its
