@@ -151,6 +151,37 @@ func TestImportPageChecksAFileBeforeStoringIt(t *testing.T) {
 	})
 }
 
+func TestAnImportRefusedAfterItsCheckSaysWhyAndStoresNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, "http://127.0.0.1")
+		gone := mustAccount(t, db, &waymark.Account{Name: "Gone Ltd", ExternalID: ptr("CRM-9")})
+		s.mustLogin()
+		res := s.upload("contacts", "late.csv", "Email,Name,Account ID\nlate@gone.example,Late,CRM-9\n")
+		wantStatus(t, res, http.StatusOK)
+		id := confirmAction.FindStringSubmatch(res.body)[1]
+		// The account goes between the check and the import.
+		if err := db.DeleteAccount(context.Background(), gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, s.post("/imports/"+id, nil), http.StatusSeeOther)
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			res = s.get("/imports/" + id)
+			if strings.Contains(res.body, `id="import-failed"`) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		wantBody(t, res, `id="import-failed"`, "Nothing was imported", `<td class="num">2</td>`, "CRM-9", "Import the corrected file")
+		if n := importContacts(t, db); n != 0 {
+			t.Fatalf("%d contacts were imported", n)
+		}
+		if entries, _ := db.AuditEntries(context.Background(), waymark.AuditFilter{ObjectType: "import"}); len(entries) != 0 {
+			t.Fatalf("a refused import was audited: %+v", entries)
+		}
+	})
+}
+
 func TestOnlyManagersAndAdminsImport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		mustAccount(t, db, &waymark.Account{Name: "Acme Steel", ExternalID: ptr("CRM-1")})
