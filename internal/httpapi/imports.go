@@ -17,7 +17,8 @@ const MaxImportBody = 100 << 20
 
 // importCSV serves POST /api/v1/imports/{kind}: the body is the CSV file
 // (text/csv), or a multipart/form-data form whose "file" field is. It
-// answers 200 with what was imported, or 422 listing every bad row.
+// answers 200 with what was imported, or 422 listing every bad row. With
+// ?dry_run=true it stores nothing and answers what the import would do.
 func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {
 	kind, ok := importer.ParseKind(r.PathValue("kind"))
 	if !ok {
@@ -46,7 +47,12 @@ func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, _ waymark.Pri
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	res, err := s.imports.Import(r.Context(), kind, name, f)
+	var res *importer.Result
+	if r.URL.Query().Get("dry_run") == "true" {
+		res, err = s.imports.DryRun(r.Context(), kind, f)
+	} else {
+		res, err = s.imports.Import(r.Context(), kind, name, f)
+	}
 	if err != nil {
 		return err
 	}

@@ -89,6 +89,15 @@ func TestImportThroughTheAPI(t *testing.T) {
 			{"a form without a file field is a 422", "/api/v1/imports/contacts", manager, wrongType, string(wrongBody), 422, nil},
 			{"an unknown kind is a 404", "/api/v1/imports/journeys", manager, "text/csv", good, 404, nil},
 			{"a member may not import", "/api/v1/imports/contacts", member, "text/csv", good, 403, nil},
+			{"a dry run says what it would do and stores nothing", "/api/v1/imports/contacts?dry_run=true", manager, "text/csv", "Email,Name,Account ID\ndry@acme.example,Dry,CRM-1\n", 200, func(t *testing.T, body []byte) {
+				var res map[string]any
+				json.Unmarshal(body, &res)
+				if res["dry_run"] != true || res["created"] != 1.0 || res["linked_accounts"] != 1.0 {
+					t.Errorf("answer = %s", body)
+				}
+			}},
+			{"a dry run of a bad file is the same 422", "/api/v1/imports/contacts?dry_run=true", manager, "text/csv", bad, 422, nil},
+			{"a member may not dry run either", "/api/v1/imports/contacts?dry_run=true", member, "text/csv", good, 403, nil},
 			{"a quote never closed is a 422 naming its line", "/api/v1/imports/accounts", manager, "text/csv", "external_id,name\nQ-1,Quoted Ltd\nQ-2,\"Open Quote Ltd\n", 422, func(t *testing.T, body []byte) {
 				var p struct {
 					Errors []waymark.FieldError `json:"errors"`

@@ -49,8 +49,10 @@ type Result struct {
 	// import belong to.
 	LinkedAccounts int `json:"linked_accounts"`
 	// BadRows counts the rows with problems (then nothing was stored).
-	BadRows int  `json:"-"`
-	DryRun  bool `json:"-"`
+	BadRows int `json:"-"`
+	// DryRun says that nothing was stored: the counts are what the
+	// import would do.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // MappedColumn is a header of the file and the field it was read into.

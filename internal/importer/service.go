@@ -82,6 +82,20 @@ func (s *Service) Import(ctx context.Context, kind Kind, name string, r io.Reade
 	return s.importAudited(ctx, p, kind, name, r, Options{})
 }
 
+// DryRun reads a file of kind from r as Import would, stores nothing, and
+// says what the import would do; a file with bad rows is the same EINVALID
+// error as Import's.
+func (s *Service) DryRun(ctx context.Context, kind Kind, r io.Reader) (*Result, error) {
+	if _, err := s.mayImport(ctx); err != nil {
+		return nil, err
+	}
+	res, err := Run(ctx, s.db, kind, r, Options{DryRun: true})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
 func (s *Service) importAudited(ctx context.Context, p waymark.Principal, kind Kind, name string, r io.Reader, opt Options) (*Result, error) {
 	var res *Result
 	err := s.db.Transact(ctx, func(ctx context.Context) error {
