@@ -216,6 +216,14 @@ func (s *Service) Keep(ctx context.Context, name string, r io.Reader) (*Upload, 
 		mine = append(mine[:oldest], mine[oldest+1:]...)
 	}
 	s.uploads[u.id] = u
+	// Removed on time even when nobody comes back for it.
+	time.AfterFunc(UploadLifetime, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.uploads[u.id] == u {
+			s.drop(u)
+		}
+	})
 	return &Upload{ID: u.id, Name: u.name, Size: n}, nil
 }
 
