@@ -2,6 +2,8 @@ package importer_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -163,4 +165,51 @@ func TestAFailedImportWritesNoAuditEntry(t *testing.T) {
 			t.Fatalf("audit %+v", entries)
 		}
 	})
+}
+
+func TestKeptFilesExpireAndAreBounded(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	s := importer.New(db, nil)
+	t.Cleanup(func() { s.Stop(context.Background()) })
+	now := time.Now()
+	importer.SetClock(s, func() time.Time { return now })
+	ctx := as(waymark.RoleManager, 7)
+
+	first, err := s.Keep(ctx, "a.csv", strings.NewReader("name\nA\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := importer.KeptPaths(s)
+	now = now.Add(importer.UploadLifetime + time.Minute)
+	if _, err := s.Check(ctx, first.ID, importer.Accounts); waymark.ErrorCode(err) != waymark.ENOTFOUND {
+		t.Fatalf("an expired file was still kept: %v", err)
+	}
+	if _, err := os.Stat(paths[0]); !os.IsNotExist(err) {
+		t.Fatalf("the expired file is still on disk: %v", err)
+	}
+
+	var ids []string
+	for i := range 7 {
+		now = now.Add(time.Second)
+		up, err := s.Keep(ctx, fmt.Sprintf("%d.csv", i), strings.NewReader("name\nA\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, up.ID)
+	}
+	if n := len(importer.KeptPaths(s)); n != 5 {
+		t.Fatalf("%d files kept for one user; want the 5 newest", n)
+	}
+	if _, err := s.Check(ctx, ids[0], importer.Accounts); waymark.ErrorCode(err) != waymark.ENOTFOUND {
+		t.Fatalf("the oldest file was kept: %v", err)
+	}
+	if _, err := s.Check(ctx, ids[6], importer.Accounts); err != nil {
+		t.Fatalf("the newest file: %v", err)
+	}
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(importer.KeptPaths(s)); n != 0 {
+		t.Fatalf("%d files kept after Stop", n)
+	}
 }
