@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -61,7 +62,13 @@ func runImport(ctx context.Context, e env, args []string) error {
 		)
 		r = io.TeeReader(in, bar)
 	}
-	res, err := importer.Import(ctx, db, kind, r)
+	// The audit log names the command line as who imported the file.
+	name := "standard input"
+	if pos[1] != "-" {
+		name = filepath.Base(pos[1])
+	}
+	cli := waymark.WithPrincipal(ctx, waymark.Principal{Name: "command line", Role: waymark.RoleAdmin})
+	res, err := importer.New(db, nil).Import(cli, kind, name, r)
 	if bar != nil {
 		bar.Finish()
 	}

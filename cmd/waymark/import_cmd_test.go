@@ -91,6 +91,11 @@ func TestImportCommand(t *testing.T) {
 			if n, err := db.CountContacts(ctx, acme.ID); err != nil || n != 2 {
 				t.Errorf("Acme has %d contacts (%v); want Ada and Bob only", n, err)
 			}
+			// The two imports that stored something are in the audit log.
+			entries, err := db.AuditEntries(ctx, waymark.AuditFilter{ObjectType: "import"})
+			if err != nil || len(entries) != 2 || entries[0].Actor != "command line" || !strings.Contains(entries[0].Summary, "from good.csv") {
+				t.Errorf("audit log %+v (%v); want the two imports of good.csv by the command line", entries, err)
+			}
 		})
 	}
 }

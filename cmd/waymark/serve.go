@@ -155,7 +155,7 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, c serveConfig
 
 	select {
 	case err := <-errc:
-		queue.Stop(context.Background())
+		a.Stop(context.Background())
 		return err
 	case <-ctx.Done():
 	}
@@ -163,8 +163,10 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, c serveConfig
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err = srv.Shutdown(sctx)
-	if qerr := queue.Stop(sctx); qerr != nil {
-		log.Warn("stop jobs", "err", qerr)
+	// Jobs finish; imports still running from the browser end with
+	// nothing stored, and the files kept for them are removed.
+	if qerr := a.Stop(sctx); qerr != nil {
+		log.Warn("stop jobs and imports", "err", qerr)
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -11,6 +11,7 @@ import (
 	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/events"
+	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
@@ -36,6 +37,7 @@ type App struct {
 	Access   *access.Service
 	Accounts *account.Service
 	Journeys *journey.Service
+	Imports  *importer.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -50,6 +52,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Access = access.New(db, log)
 	a.Accounts = account.New(db, log)
 	a.Journeys = journey.New(db, log, cfg.Location, a.Events, a.Broker)
+	a.Imports = importer.New(db, log)
 	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err
@@ -66,5 +69,12 @@ func (a *App) Start(ctx context.Context) error {
 	return a.Queue.Start(ctx)
 }
 
-// Stop lets running jobs finish, until ctx ends.
-func (a *App) Stop(ctx context.Context) error { return a.Queue.Stop(ctx) }
+// Stop lets running jobs finish, until ctx ends. Imports still running
+// from the browser end with nothing stored.
+func (a *App) Stop(ctx context.Context) error {
+	ierr := a.Imports.Stop(ctx)
+	if err := a.Queue.Stop(ctx); err != nil {
+		return err
+	}
+	return ierr
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
+	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
@@ -29,6 +30,7 @@ type Server struct {
 	journeys *journey.Service
 	accounts *account.Service
 	broker   *live.Broker
+	imports  *importer.Service
 	baseURL  string
 	routes   []Route
 	mux      *http.ServeMux
@@ -52,7 +54,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{db: a.DB, log: a.Log, journeys: a.Journeys, accounts: a.Accounts, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{db: a.DB, log: a.Log, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}

@@ -17,6 +17,14 @@ const sniffSize = 64 << 10
 type csvReader struct {
 	*csv.Reader
 	skipped int // lines dropped before the csv.Reader saw the file ("sep=;")
+	quotes  *quoteWatch
+}
+
+// unterminated reports whether the file ended inside a quoted field, and
+// the file's line where that field started.
+func (r *csvReader) unterminated() (line int, ok bool) {
+	l, ok := r.quotes.unterminated()
+	return l + r.skipped, ok
 }
 
 // line returns the file's line number where the last record read started.
@@ -48,7 +56,8 @@ func newCSVReader(r io.Reader) *csvReader {
 	} else {
 		comma = sniffDelimiter(br)
 	}
-	cr := csv.NewReader(br)
+	out.quotes = &quoteWatch{r: br, comma: byte(comma)}
+	cr := csv.NewReader(out.quotes)
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1 // short and long rows are read; missing cells are empty
 	cr.ReuseRecord = true   // one record's memory, whatever the file's length
@@ -102,4 +111,76 @@ func sniffDelimiter(br *bufio.Reader) rune {
 		}
 	}
 	return rune(best)
+}
+
+// quoteWatch follows the quoting of the bytes the csv.Reader reads, by the
+// rules of its LazyQuotes mode, to tell whether the file ends inside a
+// quoted field. LazyQuotes keeps the stray quotes of CRM exports (a 24"
+// screen) readable, but it also takes a quote that is never closed as a
+// field running to the end of the file, which would import a row that
+// swallowed every line after it.
+type quoteWatch struct {
+	r     io.Reader
+	comma byte
+	state quoteState
+	line  int  // lines read so far, from 0
+	open  int  // the line (from 1) where the last quoted field started
+	eof   bool // the reader has been read to its end
+}
+
+type quoteState uint8
+
+const (
+	fieldStart quoteState = iota
+	unquoted
+	quoted
+	quotedQuote // a quote inside a quoted field: closes it or escapes the next
+)
+
+func (q *quoteWatch) Read(p []byte) (int, error) {
+	n, err := q.r.Read(p)
+	for _, c := range p[:n] {
+		if c == '\n' {
+			q.line++
+		}
+		switch q.state {
+		case fieldStart:
+			switch c {
+			case '"':
+				q.state, q.open = quoted, q.line+1
+			case q.comma, '\n':
+			default:
+				q.state = unquoted
+			}
+		case unquoted:
+			if c == q.comma || c == '\n' {
+				q.state = fieldStart
+			}
+		case quoted:
+			if c == '"' {
+				q.state = quotedQuote
+			}
+		case quotedQuote:
+			switch c {
+			case '"': // "" is a quote in the field
+				q.state = quoted
+			case q.comma, '\n':
+				q.state = fieldStart
+			case '\r': // "\r\n ends the record
+				q.state = unquoted
+			default: // a stray quote, kept as it is
+				q.state = quoted
+			}
+		}
+	}
+	if err == io.EOF {
+		q.eof = true
+	}
+	return n, err
+}
+
+// unterminated reports whether the file ended inside a quoted field, and
+// the line where that field started.
+func (q *quoteWatch) unterminated() (line int, ok bool) {
+	return q.open, q.eof && q.state == quoted
 }

@@ -89,6 +89,24 @@ func TestImportThroughTheAPI(t *testing.T) {
 			{"a form without a file field is a 422", "/api/v1/imports/contacts", manager, wrongType, string(wrongBody), 422, nil},
 			{"an unknown kind is a 404", "/api/v1/imports/journeys", manager, "text/csv", good, 404, nil},
 			{"a member may not import", "/api/v1/imports/contacts", member, "text/csv", good, 403, nil},
+			{"a dry run says what it would do and stores nothing", "/api/v1/imports/contacts?dry_run=true", manager, "text/csv", "Email,Name,Account ID\ndry@acme.example,Dry,CRM-1\n", 200, func(t *testing.T, body []byte) {
+				var res map[string]any
+				json.Unmarshal(body, &res)
+				if res["dry_run"] != true || res["created"] != 1.0 || res["linked_accounts"] != 1.0 {
+					t.Errorf("answer = %s", body)
+				}
+			}},
+			{"a dry run of a bad file is the same 422", "/api/v1/imports/contacts?dry_run=true", manager, "text/csv", bad, 422, nil},
+			{"a member may not dry run either", "/api/v1/imports/contacts?dry_run=true", member, "text/csv", good, 403, nil},
+			{"a quote never closed is a 422 naming its line", "/api/v1/imports/accounts", manager, "text/csv", "external_id,name\nQ-1,Quoted Ltd\nQ-2,\"Open Quote Ltd\n", 422, func(t *testing.T, body []byte) {
+				var p struct {
+					Errors []waymark.FieldError `json:"errors"`
+				}
+				json.Unmarshal(body, &p)
+				if len(p.Errors) != 1 || p.Errors[0].Line != 3 || p.Errors[0].Field != "file" || !strings.Contains(p.Errors[0].Message, "never closed") {
+					t.Errorf("errors = %+v", p.Errors)
+				}
+			}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				req, _ := http.NewRequest("POST", srv.URL+tc.path, strings.NewReader(tc.body))
@@ -110,6 +128,16 @@ func TestImportThroughTheAPI(t *testing.T) {
 					tc.check(t, body)
 				}
 			})
+		}
+		if n := countAccounts(t, db); n != 2 {
+			t.Errorf("%d accounts; the file with a quote never closed must store none", n)
+		}
+		entries, err := db.AuditEntries(context.Background(), waymark.AuditFilter{ObjectType: "import"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 2 || !strings.Contains(entries[0].Summary, "contacts.csv") || !strings.Contains(entries[1].Summary, "a CSV body") {
+			t.Errorf("the two imports are not in the audit log: %+v", entries)
 		}
 		// Only the two good files were written: Ada and Bob, not "ok@" of the bad one.
 		if got := contacts(t, db, w.acme.ID); len(got) != 2 || got["ada@acme.example"] == nil || got["bob@acme.example"] == nil {

@@ -36,16 +36,23 @@ func ParseKind(s string) (Kind, bool) {
 	return "", false
 }
 
-// Result says what an import did.
+// Result says what an import did, or, for a dry run, what it would do.
 type Result struct {
 	Kind           Kind     `json:"kind"`
 	Rows           int      `json:"rows"`
 	Created        int      `json:"created"`
 	Updated        int      `json:"updated"`
 	IgnoredColumns []string `json:"ignored_columns"` // headers that name no field
-	// Columns says how the other headers were read. Not in the API's
-	// answer until the OpenAPI document's ImportResult lists it.
-	Columns []MappedColumn `json:"-"`
+	// Columns says how the other headers were read, in the file's order.
+	Columns []MappedColumn `json:"columns"`
+	// LinkedAccounts counts the accounts that the contacts of a contacts
+	// import belong to.
+	LinkedAccounts int `json:"linked_accounts"`
+	// BadRows counts the rows with problems (then nothing was stored).
+	BadRows int `json:"-"`
+	// DryRun says that nothing was stored: the counts are what the
+	// import would do.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // MappedColumn is a header of the file and the field it was read into.
@@ -59,6 +66,24 @@ type MappedColumn struct {
 // answer; the last entry then says how many more there were.
 const MaxProblems = 10000
 
+// Options change how Run imports.
+type Options struct {
+	// DryRun reads and checks every row as an import would, in a
+	// transaction that is then rolled back: the result says what the
+	// import would create and update, and nothing is stored.
+	DryRun bool
+	// Progress, when set, is called with the number of rows read so far,
+	// every ProgressEvery rows and once at the end. It runs on the
+	// importing goroutine, inside the transaction: keep it short.
+	Progress func(rows int)
+}
+
+// ProgressEvery is how many rows pass between two calls of Options.Progress.
+const ProgressEvery = 256
+
+// errDryRun rolls a dry run's transaction back.
+var errDryRun = errors.New("import: dry run")
+
 // Import reads a CSV file of accounts or contacts from r and stores every
 // row in one transaction: a row whose external id (accounts) or whose
 // account and email (contacts) exists updates that record, and any other
@@ -69,8 +94,28 @@ const MaxProblems = 10000
 // lists each problem with its line (the header is line 1). A file without
 // a header naming the required columns is refused with the field "file".
 func Import(ctx context.Context, db *store.DB, kind Kind, r io.Reader) (*Result, error) {
+	res, err := Run(ctx, db, kind, r, Options{})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Run is Import with options. Called with a context that carries a
+// transaction (store.DB.Transact), the import joins it, so that what the
+// caller writes beside it, such as an audit entry, is stored with it or
+// not at all; a dry run must not be. Unlike Import it returns the result along
+// with the EINVALID error of a file with bad rows (nil only when the file
+// itself could not be read as an import), so that a preview can show how
+// the columns were read beside the problems.
+func Run(ctx context.Context, db *store.DB, kind Kind, r io.Reader, opt Options) (*Result, error) {
 	if _, ok := ParseKind(string(kind)); !ok {
 		return nil, fmt.Errorf("import: unknown kind %q", kind)
+	}
+	if opt.DryRun && store.SQLTx(ctx) != nil {
+		// Its rollback would not undo the rows inside the caller's
+		// transaction.
+		return nil, errors.New("import: a dry run cannot join a transaction")
 	}
 	cr := newCSVReader(r)
 	header, err := cr.Read()
@@ -81,6 +126,9 @@ func Import(ctx context.Context, db *store.DB, kind Kind, r io.Reader) (*Result,
 	} else if err != nil {
 		return nil, fmt.Errorf("import: read file: %w", err)
 	}
+	if line, ok := cr.unterminated(); ok && line == cr.line() {
+		return nil, fileError(line, "%s", unterminatedMsg)
+	}
 	if !utf8.ValidString(strings.Join(header, "")) {
 		return nil, fileError(cr.line(), "is not UTF-8 text; save it as \"CSV UTF-8\"")
 	}
@@ -89,12 +137,24 @@ func Import(ctx context.Context, db *store.DB, kind Kind, r io.Reader) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Kind: kind, IgnoredColumns: l.ignored, Columns: l.columns}
+	res := &Result{Kind: kind, IgnoredColumns: l.ignored, Columns: l.columns, DryRun: opt.DryRun}
 	run := &run{kind: kind, l: l, res: res}
+	progress := func() {
+		if opt.Progress != nil {
+			opt.Progress(res.Rows)
+		}
+	}
+	lastRow := 0 // the line where the last row started
 	err = db.Import(ctx, func(tx *store.ImportTx) error {
 		for {
 			rec, err := cr.Read()
 			if err == io.EOF {
+				if line, ok := cr.unterminated(); ok {
+					// The field ran to the end of the file, taking
+					// every line after the quote with it: the last
+					// row is bad.
+					run.problems.addTo(lastRow, line, "file", unterminatedMsg)
+				}
 				break
 			} else if line, msg, ok := syntaxError(cr, err); ok {
 				// The lines after it cannot be trusted to be the rows
@@ -107,23 +167,43 @@ func Import(ctx context.Context, db *store.DB, kind Kind, r io.Reader) (*Result,
 			if blank(rec) {
 				continue // Excel writes rows of empty cells after the data
 			}
-			if res.Rows%1024 == 0 {
+			if res.Rows%ProgressEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
+				progress()
 			}
 			res.Rows++
-			if err := run.row(ctx, tx, rec, cr.line()); err != nil {
+			lastRow = cr.line()
+			if err := run.row(ctx, tx, rec, lastRow); err != nil {
 				return err
 			}
 		}
-		return run.problems.err(res.Rows)
+		progress()
+		res.BadRows = run.problems.rows
+		res.LinkedAccounts = len(run.accounts)
+		if err := run.problems.err(res.Rows); err != nil {
+			return err
+		}
+		if opt.DryRun {
+			return errDryRun
+		}
+		return nil
 	})
+	if errors.Is(err, errDryRun) {
+		return res, nil
+	}
+	if waymark.ErrorCode(err) == waymark.EINVALID && res.BadRows > 0 {
+		return res, err
+	}
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
 }
+
+// unterminatedMsg names the problem of a quote that is never closed.
+const unterminatedMsg = "has a quote (\") that is never closed: the cell it opens runs to the end of the file. Close the quote, or remove it"
 
 // run is the state of one import.
 type run struct {
@@ -131,6 +211,7 @@ type run struct {
 	l        *layout
 	res      *Result
 	problems problems
+	accounts map[int64]struct{} // the accounts contacts were linked to
 }
 
 // row stores one data row, or notes its problems. Only failures of the
@@ -391,6 +472,12 @@ func (r *run) contact(ctx context.Context, tx *store.ImportTx, c *cells) (bool, 
 		return false, nil
 	}
 	created, err := tx.PutContact(ctx, apply)
+	if err == nil {
+		if r.accounts == nil {
+			r.accounts = map[int64]struct{}{}
+		}
+		r.accounts[accountID] = struct{}{}
+	}
 	if errors.Is(err, store.ErrRepeated) {
 		c.add(fEmail, "%q is on an earlier line too, for the same account; a contact may appear once", strings.ToLower(email))
 		return false, nil
@@ -420,10 +507,20 @@ type problems struct {
 	list     []waymark.FieldError
 	rows     int // bad rows
 	unlisted int // problems past the limit
+	lastRow  int // the line of the last bad row
 }
 
 func (p *problems) add(line int, field, msg string) {
 	p.addRow(line, []waymark.FieldError{{Field: field, Message: msg}})
+}
+
+// addTo adds a problem at line to the row that starts at rowLine.
+func (p *problems) addTo(rowLine, line int, field, msg string) {
+	if p.rows > 0 && p.lastRow == rowLine {
+		p.rows-- // counted once
+	}
+	p.addRow(line, []waymark.FieldError{{Field: field, Message: msg}})
+	p.lastRow = rowLine
 }
 
 func (p *problems) addRow(line int, fields []waymark.FieldError) {
@@ -431,6 +528,7 @@ func (p *problems) addRow(line int, fields []waymark.FieldError) {
 		return
 	}
 	p.rows++
+	p.lastRow = line
 	for _, f := range fields {
 		if len(p.list) >= MaxProblems {
 			p.unlisted++

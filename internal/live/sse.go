@@ -15,6 +15,12 @@ import (
 // comment every 15 seconds to keep proxies from closing the connection.
 // The API's stream and the UI's live pages both use it.
 func ServeEvents(w http.ResponseWriter, r *http.Request, events <-chan waymark.Event, keep func(waymark.Event) bool) {
+	// A stream never ends by itself: it ends when the server shuts down,
+	// so that an open page does not hold up a graceful shutdown (browsers
+	// reconnect, to the next server). The hook is registered before the
+	// client hears anything: a shutdown that starts once the client is
+	// connected then always reaches this stream.
+	down := shuttingDown(r)
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -22,12 +28,11 @@ func ServeEvents(w http.ResponseWriter, r *http.Request, events <-chan waymark.E
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, ": connected\n\n")
 	rc.Flush()
+	if afterConnected != nil {
+		afterConnected(r)
+	}
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
-	// A stream never ends by itself: it ends when the server shuts down,
-	// so that an open page does not hold up a graceful shutdown (browsers
-	// reconnect, to the next server).
-	down := shuttingDown(r)
 	for {
 		select {
 		case <-r.Context().Done():
@@ -48,6 +53,10 @@ func ServeEvents(w http.ResponseWriter, r *http.Request, events <-chan waymark.E
 		}
 	}
 }
+
+// afterConnected, when set by a test, runs once the client has been told it
+// is connected, before the stream waits for events.
+var afterConnected func(*http.Request)
 
 // shutdowns holds, for each http.Server that serves streams, a channel
 // closed when it starts shutting down.

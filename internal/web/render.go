@@ -159,6 +159,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"roleLabel": roleLabel,
 		"plural":    plural,
 		"weight":    func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+		"canImport": h.canImport,
 	}
 }
 

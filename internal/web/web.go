@@ -14,6 +14,7 @@ import (
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
+	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/store"
@@ -44,6 +45,8 @@ type Handler struct {
 	byEmail  *limiter
 
 	now func() time.Time
+
+	imports *importer.Service // the CSV import pages (imports.go)
 }
 
 // New returns the UI handler. It panics if the embedded templates or
@@ -56,6 +59,7 @@ func New(a *app.App, cfg Config) *Handler {
 		byEmail:  newLimiter(loginEvery, loginBurst),
 		now:      time.Now,
 	}
+	h.imports = a.Imports
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		h.secure = true
 	}
@@ -108,6 +112,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerCases(mux)    // the pipeline board, case pages and /live
 	h.registerPortal(mux)   // the client portal, with its own session
 	h.registerJourneys(mux) // journey maps, the editor and analytics
+	h.registerImports(mux)  // CSV import of accounts and contacts
 	// Any other address is the UI's 404, behind login like the rest. The
 	// pattern has no method so that it stays less specific than every other
 	// route of the server ("/api/v1/" included) and never clashes with one.
