@@ -55,7 +55,7 @@ func TestClosedAndStrayQuotesStillImport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := seed(t, db)
 		file := "email,name,account_external_id,title\r\n" +
-			"a@acme.example,\"Lovelace, Ada\",CRM-1,\"Head of\nOperations\"\r\n" + // a quoted cell over two lines
+			"a@acme.example,\"Lovelace, Ada\",CRM-1,\"Head of Operations\"\r\n" + // a quoted cell with a comma
 			"b@acme.example,Bob,CRM-1,24\" screen buyer\r\n" + // a stray quote, as CRMs export
 			"c@acme.example,\"Carl \"\"the Quote\"\"\",CRM-1,\"\"\r\n" // escaped quotes, then an empty quoted cell at the end
 		res := mustImport(t, db, importer.Contacts, file)
@@ -63,8 +63,25 @@ func TestClosedAndStrayQuotesStillImport(t *testing.T) {
 			t.Fatalf("result %+v; want 3 created", res)
 		}
 		got := contacts(t, db, w.acme.ID)
-		if got["a@acme.example"].Title != "Head of\nOperations" || got["b@acme.example"].Title != `24" screen buyer` || got["c@acme.example"].Name != `Carl "the Quote"` {
+		if got["a@acme.example"].Name != "Lovelace, Ada" || got["a@acme.example"].Title != "Head of Operations" || got["b@acme.example"].Title != `24" screen buyer` || got["c@acme.example"].Name != `Carl "the Quote"` {
 			t.Fatalf("contacts = %+v %+v %+v", got["a@acme.example"], got["b@acme.example"], got["c@acme.example"])
+		}
+	})
+}
+
+// TestAQuotedCellOverTwoLinesIsOneCell: a closed quote may hold a line
+// break; the cell is read whole (the next line is not a row of its own), and
+// since a title is one line of text, the row is a bad line naming it.
+func TestAQuotedCellOverTwoLinesIsOneCell(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed(t, db)
+		file := "email,name,account_external_id,title\r\n" +
+			"a@acme.example,Ada,CRM-1,\"Head of\nOperations\"\r\n" +
+			"b@acme.example,Bob,CRM-1,Buyer\r\n"
+		_, err := run(t, db, importer.Contacts, file)
+		fs := waymark.ErrorFields(err)
+		if waymark.ErrorCode(err) != waymark.EINVALID || len(fs) != 1 || fs[0].Field != "title" || fs[0].Line != 2 {
+			t.Fatalf("problems = %+v (%v); want one, the title of line 2", fs, err)
 		}
 	})
 }
