@@ -5,13 +5,18 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
@@ -25,6 +30,7 @@ const MaxBody = 1 << 20
 type Server struct {
 	db       *store.DB
 	log      *slog.Logger
+	access   *access.Service
 	journeys *journey.Service
 	broker   *live.Broker
 	baseURL  string
@@ -50,7 +56,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{db: a.DB, log: a.Log, journeys: a.Journeys, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{db: a.DB, log: a.Log, access: a.Access, journeys: a.Journeys, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}
@@ -105,19 +111,29 @@ func (s *Server) authenticate(r *http.Request) (waymark.Principal, error) {
 	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" { // the scheme is case-insensitive (RFC 9110)
 		return waymark.Principal{}, waymark.Errorf(waymark.EUNAUTHORIZED, "Send an API token as Authorization: Bearer <token>.")
 	}
-	return s.db.TokenPrincipal(r.Context(), strings.TrimSpace(secret))
+	return s.access.Authenticate(r.Context(), strings.TrimSpace(secret))
 }
 
 // idempotent runs fn once per Idempotency-Key and caller; a repeat gets the
-// first answer again.
+// first answer again, and the same key with another body is refused (422,
+// as the IETF Idempotency-Key draft says).
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p waymark.Principal, fn handlerFunc) {
 	key := r.Header.Get("Idempotency-Key")
 	if len(key) > 200 {
 		WriteError(w, r, s.log, waymark.Invalid("Idempotency-Key", "must be at most 200 characters"))
 		return
 	}
+	// The body is read once here, to hash it, and handed on from memory.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		WriteError(w, r, s.log, bodyError(err))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sum := sha256.Sum256(body)
+	bodyHash := hex.EncodeToString(sum[:])
 	who := "token:" + strconv.FormatInt(p.TokenID, 10)
-	prev, err := s.db.ReserveIdempotencyKey(r.Context(), who, key, r.Method, r.URL.Path)
+	prev, err := s.db.ReserveIdempotencyKey(r.Context(), who, key, r.Method, r.URL.Path, bodyHash)
 	if err != nil {
 		WriteError(w, r, s.log, err)
 		return
@@ -126,6 +142,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p waymark.Pr
 		switch {
 		case prev.Method != r.Method || prev.Path != r.URL.Path:
 			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "This Idempotency-Key was used for another request."))
+		case prev.RequestHash != "" && prev.RequestHash != bodyHash:
+			WriteError(w, r, s.log, waymark.Invalid("Idempotency-Key", "was used for another request (with another body); use a new key for a new request"))
 		case prev.Status == 0:
 			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "A request with this Idempotency-Key is still running; retry in a moment."))
 		case len(prev.Body) == 0 && prev.Status != http.StatusNoContent:
@@ -247,4 +265,13 @@ func queryID(r *http.Request, name string) (int64, error) {
 		return 0, waymark.Invalid(name, "must be an id")
 	}
 	return id, nil
+}
+
+// bodyError turns a failed read of a request body into a domain error.
+func bodyError(err error) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return waymark.Errorf(waymark.ETOOLARGE, "The body is larger than %d bytes.", maxErr.Limit)
+	}
+	return waymark.Errorf(waymark.EBADREQUEST, "The body could not be read.")
 }

@@ -317,6 +317,7 @@ func (db *DB) DeleteSession(ctx context.Context, secret string) error {
 // IdempotentResponse is a stored answer to a POST with an Idempotency-Key.
 type IdempotentResponse struct {
 	Method, Path string
+	RequestHash  string // a hash of the request's body: the same key with another body is refused
 	Status       int
 	Body         []byte
 }
@@ -329,12 +330,12 @@ const staleReservation = 5 * time.Minute
 // two requests with one key never both run. It returns nil when the caller
 // now holds the key and must SaveIdempotentResult or ReleaseIdempotencyKey;
 // otherwise the earlier request, whose Status is 0 while it still runs.
-func (db *DB) ReserveIdempotencyKey(ctx context.Context, principal, key, method, path string) (*IdempotentResponse, error) {
+func (db *DB) ReserveIdempotencyKey(ctx context.Context, principal, key, method, path, requestHash string) (*IdempotentResponse, error) {
 	var prev *IdempotentResponse
 	err := db.Write(ctx, func(tx *Tx) error {
 		now := db.now()
-		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, method, path, status, body, created_at) VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING`,
-			principal, key, method, path, []byte{}, now)
+		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, method, path, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING`,
+			principal, key, method, path, requestHash, []byte{}, now)
 		if err != nil {
 			return err
 		}
@@ -343,11 +344,11 @@ func (db *DB) ReserveIdempotencyKey(ctx context.Context, principal, key, method,
 		}
 		var r IdempotentResponse
 		var created time.Time
-		if err := tx.QueryRow(ctx, `SELECT method, path, status, body, created_at FROM idempotency_keys WHERE principal = ? AND key = ?`, principal, key).Scan(&r.Method, &r.Path, &r.Status, &r.Body, &created); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT method, path, request_hash, status, body, created_at FROM idempotency_keys WHERE principal = ? AND key = ?`, principal, key).Scan(&r.Method, &r.Path, &r.RequestHash, &r.Status, &r.Body, &created); err != nil {
 			return err
 		}
 		if r.Status == 0 && now.Sub(created) > staleReservation {
-			_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET method = ?, path = ?, created_at = ? WHERE principal = ? AND key = ?`, method, path, now, principal, key)
+			_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET method = ?, path = ?, request_hash = ?, created_at = ? WHERE principal = ? AND key = ?`, method, path, requestHash, now, principal, key)
 			return err
 		}
 		prev = &r
