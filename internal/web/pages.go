@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/store"
 )
 
@@ -167,7 +168,7 @@ func (h *Handler) accounts(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	if p.Owners, err = h.db.Users(ctx, waymark.Page{Limit: 500}); err != nil {
+	if p.Owners, err = h.access.Users(ctx, waymark.Page{Limit: 500}); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
@@ -228,6 +229,7 @@ type settingsPage struct {
 	Teams    []teamRow
 	Users    []userRow
 	Personas []*waymark.Persona
+	Access   access.Permissions // which access pages to link to
 }
 
 type teamRow struct {
@@ -249,7 +251,7 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	users, err := h.db.Users(ctx, waymark.Page{Limit: 500})
+	users, err := h.access.Users(ctx, waymark.Page{Limit: 500})
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -264,7 +266,7 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 	for _, t := range teams {
 		names[t.ID] = t.Name
 	}
-	p := settingsPage{Personas: personas}
+	p := settingsPage{Personas: personas, Access: h.access.Permissions(ctx)}
 	for _, u := range users {
 		row := userRow{User: u}
 		for _, id := range u.TeamIDs {

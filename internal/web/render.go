@@ -34,7 +34,9 @@ type page struct {
 type templates map[string]*template.Template
 
 func parseTemplates(funcs template.FuncMap) (templates, error) {
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	// Partials (templates/partials/*.html) are small parts any page may
+	// include, such as a contact's portal-link button.
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +137,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"roleLabel": roleLabel,
 		"plural":    plural,
 		"weight":    func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+		// portalLinkFor gives the "portal-link" partial its data for a contact.
+		"portalLinkFor": func(contactID int64) PortalLinkView { return PortalLinkView{ContactID: contactID} },
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
@@ -27,6 +28,7 @@ type Config struct {
 type Handler struct {
 	db     *store.DB
 	log    *slog.Logger
+	access *access.Service
 	cfg    Config
 	cases  *journey.Service
 	broker *live.Broker
@@ -36,9 +38,12 @@ type Handler struct {
 	assets *assets
 	csrf   *http.CrossOriginProtection
 
-	// Failed logins are limited per client address and per email.
-	byClient *limiter
-	byEmail  *limiter
+	// Failed logins are limited per client address and email, and slowed
+	// per client address.
+	byClient      *limiter
+	byClientEmail *limiter
+	slowLane      slowLane
+	loginSlowdown time.Duration
 
 	now func() time.Time
 }
@@ -48,10 +53,11 @@ type Handler struct {
 func New(a *app.App, cfg Config) *Handler {
 	log := a.Log
 	h := &Handler{
-		db: a.DB, log: log, cfg: cfg, cases: a.Journeys, broker: a.Broker,
-		byClient: newLimiter(loginEvery, loginBurst),
-		byEmail:  newLimiter(loginEvery, loginBurst),
-		now:      time.Now,
+		db: a.DB, log: log, access: a.Access, cfg: cfg, cases: a.Journeys, broker: a.Broker,
+		byClient:      newLimiter(clientEvery, clientBurst),
+		byClientEmail: newLimiter(loginEvery, loginBurst),
+		loginSlowdown: loginSlowdown,
+		now:           time.Now,
 	}
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		h.secure = true
@@ -85,7 +91,7 @@ func New(a *app.App, cfg Config) *Handler {
 func (h *Handler) SetClock(now func() time.Time) {
 	h.now = now
 	h.byClient.now = now
-	h.byEmail.now = now
+	h.byClientEmail.now = now
 }
 
 // Register adds the UI's routes to mux.
@@ -104,6 +110,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerCases(mux)    // the pipeline board, case pages and /live
 	h.registerPortal(mux)   // the client portal, with its own session
 	h.registerJourneys(mux) // journey maps, the editor and analytics
+	h.registerAccess(mux)   // users, API tokens, passwords, the audit log, portal links
 	// Any other address is the UI's 404, behind login like the rest. The
 	// pattern has no method so that it stays less specific than every other
 	// route of the server ("/api/v1/" included) and never clashes with one.
