@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,6 +52,21 @@ func TestBrowserUsersTokensAndPasswords(t *testing.T) {
 			t.Errorf("%s is wider than a 390px phone", what)
 		}
 	}
+	// shot saves a screenshot when WAYMARK_SCREENSHOTS names a folder.
+	shot := func(ctx context.Context, name string) {
+		t.Helper()
+		dir := os.Getenv("WAYMARK_SCREENSHOTS")
+		if dir == "" {
+			return
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	login := func(ctx context.Context, email, password string) {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("email")),
@@ -87,15 +103,20 @@ func TestBrowserUsersTokensAndPasswords(t *testing.T) {
 	if got := text("#users-table"); !strings.Contains(got, "Ivy Invited") || !strings.Contains(got, "Onboarding") {
 		t.Errorf("the users list lacks Ivy in Onboarding: %q", got)
 	}
+	shot(ctx, "access-users-invited")
 	do("the users page on a phone", chromedp.EmulateViewport(390, 844))
 	fitsPhone(ctx, "Settings → Users")
+	shot(ctx, "access-users-phone")
 	do("back to a desktop", chromedp.EmulateViewport(1440, 900))
 
 	// Ivy opens the link in her own browser, chooses a password and is in.
 	ivy, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel()
-	if err := chromedp.Do(ivy, chromedp.EmulateViewport(390, 844), chromedp.Navigate(invite), chromedp.WaitVisible(chromedp.ID("password")),
-		chromedp.SendKeys(chromedp.ID("password"), "ivy's own good password"),
+	if err := chromedp.Do(ivy, chromedp.EmulateViewport(390, 844), chromedp.Navigate(invite), chromedp.WaitVisible(chromedp.ID("password"))); err != nil {
+		t.Fatalf("Ivy opens her link: %v", err)
+	}
+	shot(ivy, "access-set-password-phone")
+	if err := chromedp.Do(ivy, chromedp.SendKeys(chromedp.ID("password"), "ivy's own good password"),
 		chromedp.Click(chromedp.ID("set-password-submit")), chromedp.WaitVisible(chromedp.CSS(".user-menu"))); err != nil {
 		t.Fatalf("Ivy sets her password: %v", err)
 	}
@@ -116,8 +137,10 @@ func TestBrowserUsersTokensAndPasswords(t *testing.T) {
 	do("open API tokens", chromedp.Navigate(base+"/settings/tokens"), chromedp.WaitVisible(chromedp.ID("token-form")))
 	do("make a token", chromedp.SendKeys(chromedp.ID("token-name"), "CRM sync"), chromedp.SetValue(chromedp.ID("token-role"), "member"),
 		chromedp.Click(chromedp.ID("token-submit")), chromedp.WaitVisible(chromedp.ID("token-value")))
+	shot(ctx, "access-token-made")
 	do("the tokens page on a phone", chromedp.EmulateViewport(390, 844))
 	fitsPhone(ctx, "Settings → API tokens")
+	shot(ctx, "access-token-made-phone")
 	do("back to a desktop", chromedp.EmulateViewport(1440, 900))
 	secret := value(ctx, "token-value")
 	if !strings.HasPrefix(secret, "wmk_") {
@@ -150,6 +173,7 @@ func TestBrowserUsersTokensAndPasswords(t *testing.T) {
 	do("a wrong current password", chromedp.SendKeys(chromedp.ID("current-password"), "not my password"),
 		chromedp.SendKeys(chromedp.ID("new-password"), "the admin's second password"),
 		chromedp.Click(chromedp.ID("password-submit")), chromedp.WaitVisible(chromedp.ID("current-password-error")))
+	shot(ctx, "access-password-refused")
 	do("change it", chromedp.SendKeys(chromedp.ID("current-password"), adminPassword),
 		chromedp.SendKeys(chromedp.ID("new-password"), "the admin's second password"),
 		chromedp.Click(chromedp.ID("password-submit")), chromedp.WaitVisible(chromedp.ID("password-done")))
@@ -159,6 +183,7 @@ func TestBrowserUsersTokensAndPasswords(t *testing.T) {
 
 	// The audit log tells the story.
 	do("read the audit log", chromedp.Navigate(base+"/settings/audit"), chromedp.WaitVisible(chromedp.ID("audit-table")))
+	shot(ctx, "access-audit")
 	got := text("#audit-table")
 	for _, want := range []string{"Added user Ivy Invited", "set their password", "Created API token \"CRM sync\"", "Revoked API token \"CRM sync\"", "Ada Admin changed their password"} {
 		if !strings.Contains(got, want) {
