@@ -249,33 +249,6 @@ func (db *DB) CreateToken(ctx context.Context, t *waymark.Token) (string, error)
 	return secret, nil
 }
 
-// TokenPrincipal returns who an API token's secret stands for.
-func (db *DB) TokenPrincipal(ctx context.Context, secret string) (waymark.Principal, error) {
-	var (
-		p        waymark.Principal
-		userID   sql.NullInt64
-		lastUsed sql.NullTime
-		disabled sql.NullBool
-	)
-	err := db.queryRow(ctx, `SELECT t.id, t.name, t.role, t.user_id, t.last_used_at, u.disabled FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.secret_hash = ?`,
-		hashSecret(secret)).Scan(&p.TokenID, &p.Name, &p.Role, &userID, &lastUsed, &disabled)
-	if err != nil || disabled.Bool {
-		if err != nil && err != sql.ErrNoRows {
-			return p, err
-		}
-		return p, waymark.Errorf(waymark.EUNAUTHORIZED, "The API token is not valid.")
-	}
-	p.UserID = userID.Int64
-	// Note the use at most once a minute, so reads stay reads.
-	if now := db.now(); !lastUsed.Valid || now.Sub(lastUsed.Time) > time.Minute {
-		db.Write(ctx, func(tx *Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, now, p.TokenID)
-			return err
-		})
-	}
-	return p, nil
-}
-
 // SessionTTL is how long an internal session lasts.
 const SessionTTL = 14 * 24 * time.Hour
 
