@@ -150,7 +150,7 @@ func TestChangingOnesOwnPassword(t *testing.T) {
 		ok := me.post("/settings/password", url.Values{"current_password": {password}, "new_password": {"a brand new password"}})
 		wantStatus(t, ok, http.StatusOK)
 		wantBody(t, ok, "Your password was changed.")
-		wantStatus(t, me.get("/"), http.StatusOK)               // this session stays
+		wantStatus(t, me.get("/"), http.StatusOK)              // this session stays
 		wantStatus(t, elsewhere.get("/"), http.StatusSeeOther) // the others end
 		wantStatus(t, s.newClientOf().login(u.Email, password), http.StatusUnauthorized)
 		wantStatus(t, s.newClientOf().login(u.Email, "a brand new password"), http.StatusSeeOther)
