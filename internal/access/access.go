@@ -22,6 +22,7 @@ type Store interface {
 	CreateUser(ctx context.Context, u *waymark.User, password string) error
 	UpdateUser(ctx context.Context, id int64, apply func(*waymark.User) error, password string) (*waymark.User, error)
 	Authenticate(ctx context.Context, email, password string) (*waymark.User, error)
+	SetPasswordHash(ctx context.Context, userID int64, hash string) error
 
 	CreateSession(ctx context.Context, userID int64) (string, error)
 	SessionUser(ctx context.Context, secret string) (*waymark.User, error)

@@ -57,16 +57,23 @@ func (s *Service) SetPasswordWithLink(ctx context.Context, secret, password stri
 	if err := waymark.ValidatePassword("password", password); err != nil {
 		return nil, "", err
 	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return nil, "", err
+	}
 	var (
 		u       *waymark.User
 		session string
 	)
-	err := s.store.Transact(ctx, func(ctx context.Context) error {
+	err = s.store.Transact(ctx, func(ctx context.Context) error {
 		id, err := s.store.UsePasswordLink(ctx, secret)
 		if err != nil {
 			return err
 		}
-		if u, err = s.store.UpdateUser(ctx, id, func(*waymark.User) error { return nil }, password); err != nil {
+		if err := s.store.SetPasswordHash(ctx, id, hash); err != nil {
+			return err
+		}
+		if u, err = s.store.User(ctx, id); err != nil {
 			return err
 		}
 		me := waymark.Principal{UserID: u.ID, Name: u.Name, Role: u.Role}

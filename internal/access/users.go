@@ -46,18 +46,26 @@ func (s *Service) CreateUser(ctx context.Context, u *waymark.User, password stri
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
+	var hash string
 	if password != "" {
 		if err := waymark.ValidatePassword("password", password); err != nil {
+			return nil, err
+		}
+		if hash, err = hashPassword(password); err != nil {
 			return nil, err
 		}
 	}
 	var inv *Invite
 	err = s.store.Transact(ctx, func(ctx context.Context) error {
-		if err := s.store.CreateUser(ctx, u, password); err != nil {
+		if err := s.store.CreateUser(ctx, u, ""); err != nil {
 			return err
 		}
 		summary := fmt.Sprintf("Added user %s <%s> as %s", u.Name, u.Email, u.Role)
-		if password == "" {
+		if hash != "" {
+			if err := s.store.SetPasswordHash(ctx, u.ID, hash); err != nil {
+				return err
+			}
+		} else {
 			var err error
 			if inv, err = s.newInvite(ctx, u.ID); err != nil {
 				return err
@@ -113,8 +121,12 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, apply func(*waymark.
 	if err != nil {
 		return nil, err
 	}
+	var hash string
 	if password != "" {
 		if err := waymark.ValidatePassword("password", password); err != nil {
+			return nil, err
+		}
+		if hash, err = hashPassword(password); err != nil {
 			return nil, err
 		}
 	}
@@ -134,9 +146,14 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, apply func(*waymark.
 				return waymark.Invalid(field, "you cannot demote or disable yourself; ask another admin")
 			}
 			return nil
-		}, password)
+		}, "")
 		if err != nil {
 			return err
+		}
+		if hash != "" {
+			if err := s.store.SetPasswordHash(ctx, u.ID, hash); err != nil {
+				return err
+			}
 		}
 		out = u
 		return s.store.AddAudit(ctx, waymark.NewAuditEntry(p, userAction(&before, u, password != ""), "user", u.ID, userSummary(&before, u, password != "")))
@@ -230,8 +247,12 @@ func (s *Service) ChangePassword(ctx context.Context, current, next, keepSession
 	if err := probs.Err(); err != nil {
 		return err
 	}
+	hash, err := hashPassword(next)
+	if err != nil {
+		return err
+	}
 	return s.store.Transact(ctx, func(ctx context.Context) error {
-		if _, err := s.store.UpdateUser(ctx, u.ID, func(*waymark.User) error { return nil }, next); err != nil {
+		if err := s.store.SetPasswordHash(ctx, u.ID, hash); err != nil {
 			return err
 		}
 		if err := s.store.DeleteUserSessions(ctx, u.ID, keepSession); err != nil {

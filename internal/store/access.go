@@ -187,3 +187,18 @@ func (db *DB) PortalLinkValid(ctx context.Context, secret string) error {
 	}
 	return err
 }
+
+// SetPasswordHash replaces a user's password with one hashed by the
+// caller (outside the transaction: bcrypt is slow, the writer is shared).
+func (db *DB) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return waymark.Errorf(waymark.ENOTFOUND, "User not found.")
+		}
+		return nil
+	})
+}
