@@ -46,11 +46,14 @@ type Store interface {
 	RedeemPortalLink(ctx context.Context, secret string) (string, error)
 	PortalContact(ctx context.Context, session string) (*waymark.Contact, error)
 	DeletePortalSession(ctx context.Context, session string) error
+
+	IdempotencyStore
 }
 
 // Service authenticates principals and manages users, tokens and sessions.
 type Service struct {
 	store Store
+	idem  IdempotencyStore
 	log   *slog.Logger
 	cache *principalCache
 	now   func() time.Time
@@ -58,7 +61,7 @@ type Service struct {
 
 // New returns the service.
 func New(store Store, log *slog.Logger) *Service {
-	return &Service{store: store, log: log, cache: newPrincipalCache(PrincipalTTL), now: time.Now}
+	return &Service{store: store, idem: store, log: log, cache: newPrincipalCache(PrincipalTTL), now: time.Now}
 }
 
 // SetClock replaces the clock, for tests.

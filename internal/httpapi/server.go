@@ -5,9 +5,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -114,15 +112,11 @@ func (s *Server) authenticate(r *http.Request) (waymark.Principal, error) {
 	return s.access.Authenticate(r.Context(), strings.TrimSpace(secret))
 }
 
-// idempotent runs fn once per Idempotency-Key and caller; a repeat gets the
-// first answer again, and the same key with another body is refused (422,
-// as the IETF Idempotency-Key draft says).
+// idempotent runs fn once per Idempotency-Key and token; a repeat gets
+// the first answer again, and the same key with another body is refused
+// (422, as the IETF Idempotency-Key draft says).
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p waymark.Principal, fn handlerFunc) {
 	key := r.Header.Get("Idempotency-Key")
-	if len(key) > 200 {
-		WriteError(w, r, s.log, waymark.Invalid("Idempotency-Key", "must be at most 200 characters"))
-		return
-	}
 	// The body is read once here, to hash it, and handed on from memory.
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -130,37 +124,27 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p waymark.Pr
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	sum := sha256.Sum256(body)
-	bodyHash := hex.EncodeToString(sum[:])
-	who := "token:" + strconv.FormatInt(p.TokenID, 10)
-	prev, err := s.db.ReserveIdempotencyKey(r.Context(), who, key, r.Method, r.URL.Path, bodyHash)
+	prev, err := s.access.ReserveIdempotencyKey(r.Context(), key, r.Method, r.URL.Path, body)
 	if err != nil {
 		WriteError(w, r, s.log, err)
 		return
 	}
 	if prev != nil {
-		switch {
-		case prev.Method != r.Method || prev.Path != r.URL.Path:
-			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "This Idempotency-Key was used for another request."))
-		case prev.RequestHash != "" && prev.RequestHash != bodyHash:
-			WriteError(w, r, s.log, waymark.Invalid("Idempotency-Key", "was used for another request (with another body); use a new key for a new request"))
-		case prev.Status == 0:
-			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "A request with this Idempotency-Key is still running; retry in a moment."))
-		case len(prev.Body) == 0 && prev.Status != http.StatusNoContent:
+		if len(prev.Body) == 0 && prev.Status != http.StatusNoContent {
 			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "This request was already made; its answer held a secret, which is shown only once."))
-		default:
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(prev.Status)
-			w.Write(prev.Body)
+			return
 		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.WriteHeader(prev.Status)
+		w.Write(prev.Body)
 		return
 	}
 	ctx := context.WithoutCancel(r.Context())
 	saved := false
 	defer func() {
 		if !saved {
-			if err := s.db.ReleaseIdempotencyKey(ctx, who, key); err != nil {
+			if err := s.access.ReleaseIdempotencyKey(ctx, key); err != nil {
 				s.log.Error("release idempotency key", "err", err)
 			}
 		}
@@ -171,11 +155,11 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p waymark.Pr
 		return
 	}
 	if rec.status >= 200 && rec.status < 300 {
-		res := store.IdempotentResponse{Method: r.Method, Path: r.URL.Path, Status: rec.status, Body: rec.body.Bytes()}
+		res := waymark.IdempotentResponse{Method: r.Method, Path: r.URL.Path, Status: rec.status, Body: rec.body.Bytes()}
 		if rec.Header().Get("Cache-Control") == "no-store" {
 			res.Body = nil // a secret (a new token) is shown once, never stored
 		}
-		if err := s.db.SaveIdempotentResult(ctx, who, key, res); err != nil {
+		if err := s.access.SaveIdempotentResult(ctx, key, res); err != nil {
 			s.log.Error("save idempotent result", "err", err)
 			return
 		}

@@ -288,12 +288,7 @@ func (db *DB) DeleteSession(ctx context.Context, secret string) error {
 }
 
 // IdempotentResponse is a stored answer to a POST with an Idempotency-Key.
-type IdempotentResponse struct {
-	Method, Path string
-	RequestHash  string // a hash of the request's body: the same key with another body is refused
-	Status       int
-	Body         []byte
-}
+type IdempotentResponse = waymark.IdempotentResponse
 
 // staleReservation is how long a key stays reserved by a request that
 // never finished (its server died); then a retry may take the key over.

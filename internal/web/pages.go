@@ -203,7 +203,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 	}
 	p := accountPage{Account: a, MaxContacts: maxContacts}
 	if a.OwnerID != nil {
-		if u, err := h.db.User(ctx, *a.OwnerID); err == nil {
+		if u, err := h.access.User(ctx, *a.OwnerID); err == nil {
 			p.OwnerName = u.Name
 		} else if waymark.ErrorCode(err) != waymark.ENOTFOUND {
 			h.serverError(w, r, err)
