@@ -244,7 +244,8 @@ func TestBrowserPortal(t *testing.T) {
 	ctx := newBrowser(t)
 	watchConsole(t, ctx, "status of 410") // the used link, at the end
 	do, text := browserSteps(t, ctx)
-	do("open the magic link on a phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+seed.PortalLink), chromedp.WaitVisible(chromedp.ID("portal-account")))
+	do("open the magic link on a phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+seed.PortalLink), chromedp.WaitVisible(chromedp.ID("portal-continue")))
+	do("continue into the portal", chromedp.Click(chromedp.ID("portal-continue")), chromedp.WaitVisible(chromedp.ID("portal-account")))
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != base+"/portal" {
 		t.Errorf("the link landed on %q", loc)
 	}
@@ -391,7 +392,7 @@ func TestBrowserScreenshotsCases(t *testing.T) {
 			for i, size := range sizes {
 				steps := []chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(size.w, size.h)}
 				if i == 0 {
-					steps = append(steps, chromedp.Navigate(base+link))
+					steps = append(steps, chromedp.Navigate(base+link), chromedp.WaitVisible(chromedp.ID("portal-continue")), chromedp.Click(chromedp.ID("portal-continue")), chromedp.WaitVisible(chromedp.ID("portal-account")))
 				} else {
 					steps = append(steps, chromedp.Navigate(base+"/portal"))
 				}

@@ -66,6 +66,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 // Start runs the live broker and the job queue until ctx ends or Stop.
 func (a *App) Start(ctx context.Context) error {
 	a.Broker.Start(ctx)
+	a.Access.Start(ctx)
 	return a.Queue.Start(ctx)
 }
 

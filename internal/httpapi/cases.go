@@ -153,10 +153,10 @@ func (s *Server) createPortalLink(w http.ResponseWriter, r *http.Request, _ waym
 	if err != nil {
 		return err
 	}
-	secret, expires, err := s.db.CreatePortalLink(r.Context(), id)
+	link, err := s.access.CreatePortalLink(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store") // the link is a secret: never kept for an Idempotency-Key
-	return writeJSON(w, http.StatusCreated, portalLink{URL: s.baseURL + "/portal/enter/" + secret, ExpiresAt: expires})
+	return writeJSON(w, http.StatusCreated, portalLink{URL: s.baseURL + link.Path, ExpiresAt: link.ExpiresAt})
 }

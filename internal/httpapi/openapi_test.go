@@ -229,6 +229,10 @@ func seedWorld(t *testing.T, e *apiEnv) world {
 	w["persona"], w["doomed_persona"] = id(cfo.ID), id(doomedPersona.ID)
 	w["account"], w["account2"], w["doomed_account"] = id(acme.ID), id(bolt.ID), id(doomedAccount.ID)
 	w["contact"], w["doomed_contact"] = id(ada.ID), id(doomedContact.ID)
+	doomedToken := &waymark.Token{Name: "Doomed token", Role: waymark.RoleViewer}
+	_, err := e.db.CreateToken(ctx, doomedToken)
+	must(err)
+	w["token"] = id(doomedToken.ID)
 
 	risk := &waymark.Team{Name: "Risk"}
 	must(e.db.CreateTeam(ctx, risk))
@@ -288,6 +292,13 @@ var scenarios = []scenario{
 	{Name: "a token's user must exist", Method: "POST", Path: "/api/v1/tokens", As: "admin", Body: `{"name":"Ghost","role":"viewer","user_id":{missing}}`, Status: 422, Errors: []string{"user_id"}},
 	{Name: "a token needs a name and a known role", Method: "POST", Path: "/api/v1/tokens", As: "admin", Body: `{"name":"","role":"root"}`, Status: 422, Errors: []string{"name", "role"}},
 	{Name: "a token body must be JSON", Method: "POST", Path: "/api/v1/tokens", As: "admin", Body: `name=x`, Status: 400},
+	{Name: "an admin lists tokens without their secrets", Method: "GET", Path: "/api/v1/tokens?limit=500", As: "admin", Status: 200, Contains: []string{"Doomed token", "last_used_at"}},
+	{Name: "an admin revokes a token", Method: "DELETE", Path: "/api/v1/tokens/{token}", As: "admin", Status: 204},
+	{Name: "a revoked token is gone", Method: "DELETE", Path: "/api/v1/tokens/{token}", As: "admin", Status: 404},
+
+	// Audit log.
+	{Name: "an admin reads the audit log of tokens", Method: "GET", Path: "/api/v1/audit?object_type=token", As: "admin", Status: 200, Contains: []string{"Revoked API token", "Doomed token"}},
+	{Name: "the audit log's object_id must be an id", Method: "GET", Path: "/api/v1/audit?object_id=x", As: "admin", Status: 422, Errors: []string{"object_id"}},
 
 	// Personas.
 	{Name: "a viewer lists personas", Method: "GET", Path: "/api/v1/personas", As: "viewer", Status: 200, Fields: map[string]any{"items.0.name": "Chief Financial Officer", "items.0.influence_weight": 3}},

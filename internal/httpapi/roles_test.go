@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,7 +22,7 @@ func (e *apiEnv) sample(t *testing.T, rt httpapi.Route) call {
 	withID := func(n int64) { c.path = strings.Replace(rt.Path, "{id}", id(n), 1) }
 	switch rt.Method + " " + rt.Path {
 	case "GET /api/v1/teams", "GET /api/v1/users", "GET /api/v1/personas", "GET /api/v1/accounts", "GET /api/v1/contacts",
-		"GET /api/v1/journeys", "GET /api/v1/cases", "GET /api/v1/stream":
+		"GET /api/v1/journeys", "GET /api/v1/cases", "GET /api/v1/stream", "GET /api/v1/tokens", "GET /api/v1/audit":
 	case "POST /api/v1/teams":
 		c.body = map[string]any{"name": unique("Team")}
 	case "GET /api/v1/teams/{id}", "DELETE /api/v1/teams/{id}":
@@ -38,6 +39,12 @@ func (e *apiEnv) sample(t *testing.T, rt httpapi.Route) call {
 		c.body = map[string]any{"name": "Renamed User", "role": "manager"}
 	case "POST /api/v1/tokens":
 		c.body = map[string]any{"name": "integration", "role": "admin"}
+	case "DELETE /api/v1/tokens/{id}":
+		tok := &waymark.Token{Name: unique("Doomed"), Role: waymark.RoleViewer}
+		if _, err := e.db.CreateToken(context.Background(), tok); err != nil {
+			t.Fatalf("create token: %v", err)
+		}
+		withID(tok.ID)
 	case "POST /api/v1/personas":
 		c.body = map[string]any{"name": unique("Persona"), "role": "buyer"}
 	case "GET /api/v1/personas/{id}", "DELETE /api/v1/personas/{id}":

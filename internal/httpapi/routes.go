@@ -23,7 +23,10 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/v1/users", admin, s.createUser)
 	s.handle("GET /api/v1/users/{id}", viewer, s.getUser)
 	s.handle("PATCH /api/v1/users/{id}", admin, s.updateUser)
+	s.handle("GET /api/v1/tokens", admin, s.listTokens)
 	s.handle("POST /api/v1/tokens", admin, s.createToken)
+	s.handle("DELETE /api/v1/tokens/{id}", admin, s.revokeToken)
+	s.handle("GET /api/v1/audit", admin, s.listAudit)
 
 	s.handle("GET /api/v1/personas", viewer, s.listPersonas)
 	s.handle("POST /api/v1/personas", manager, s.createPersona)

@@ -6,12 +6,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/importer"
@@ -27,6 +30,7 @@ const MaxBody = 1 << 20
 type Server struct {
 	db       *store.DB
 	log      *slog.Logger
+	access   *access.Service
 	journeys *journey.Service
 	accounts *account.Service
 	broker   *live.Broker
@@ -54,7 +58,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{db: a.DB, log: a.Log, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{db: a.DB, log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}
@@ -109,44 +113,42 @@ func (s *Server) authenticate(r *http.Request) (waymark.Principal, error) {
 	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" { // the scheme is case-insensitive (RFC 9110)
 		return waymark.Principal{}, waymark.Errorf(waymark.EUNAUTHORIZED, "Send an API token as Authorization: Bearer <token>.")
 	}
-	return s.db.TokenPrincipal(r.Context(), strings.TrimSpace(secret))
+	return s.access.Authenticate(r.Context(), strings.TrimSpace(secret))
 }
 
-// idempotent runs fn once per Idempotency-Key and caller; a repeat gets the
-// first answer again.
+// idempotent runs fn once per Idempotency-Key and token; a repeat gets
+// the first answer again, and the same key with another body is refused
+// (422, as the IETF Idempotency-Key draft says).
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p waymark.Principal, fn handlerFunc) {
 	key := r.Header.Get("Idempotency-Key")
-	if len(key) > 200 {
-		WriteError(w, r, s.log, waymark.Invalid("Idempotency-Key", "must be at most 200 characters"))
+	// The body is read once here, to hash it, and handed on from memory.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		WriteError(w, r, s.log, bodyError(err))
 		return
 	}
-	who := "token:" + strconv.FormatInt(p.TokenID, 10)
-	prev, err := s.db.ReserveIdempotencyKey(r.Context(), who, key, r.Method, r.URL.Path)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	prev, err := s.access.ReserveIdempotencyKey(r.Context(), key, r.Method, r.URL.Path, body)
 	if err != nil {
 		WriteError(w, r, s.log, err)
 		return
 	}
 	if prev != nil {
-		switch {
-		case prev.Method != r.Method || prev.Path != r.URL.Path:
-			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "This Idempotency-Key was used for another request."))
-		case prev.Status == 0:
-			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "A request with this Idempotency-Key is still running; retry in a moment."))
-		case len(prev.Body) == 0 && prev.Status != http.StatusNoContent:
+		if len(prev.Body) == 0 && prev.Status != http.StatusNoContent {
 			WriteError(w, r, s.log, waymark.Errorf(waymark.ECONFLICT, "This request was already made; its answer held a secret, which is shown only once."))
-		default:
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(prev.Status)
-			w.Write(prev.Body)
+			return
 		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.WriteHeader(prev.Status)
+		w.Write(prev.Body)
 		return
 	}
 	ctx := context.WithoutCancel(r.Context())
 	saved := false
 	defer func() {
 		if !saved {
-			if err := s.db.ReleaseIdempotencyKey(ctx, who, key); err != nil {
+			if err := s.access.ReleaseIdempotencyKey(ctx, key); err != nil {
 				s.log.Error("release idempotency key", "err", err)
 			}
 		}
@@ -157,11 +159,11 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p waymark.Pr
 		return
 	}
 	if rec.status >= 200 && rec.status < 300 {
-		res := store.IdempotentResponse{Method: r.Method, Path: r.URL.Path, Status: rec.status, Body: rec.body.Bytes()}
+		res := waymark.IdempotentResponse{Method: r.Method, Path: r.URL.Path, Status: rec.status, Body: rec.body.Bytes()}
 		if rec.Header().Get("Cache-Control") == "no-store" {
 			res.Body = nil // a secret (a new token) is shown once, never stored
 		}
-		if err := s.db.SaveIdempotentResult(ctx, who, key, res); err != nil {
+		if err := s.access.SaveIdempotentResult(ctx, key, res); err != nil {
 			s.log.Error("save idempotent result", "err", err)
 			return
 		}
@@ -251,4 +253,13 @@ func queryID(r *http.Request, name string) (int64, error) {
 		return 0, waymark.Invalid(name, "must be an id")
 	}
 	return id, nil
+}
+
+// bodyError turns a failed read of a request body into a domain error.
+func bodyError(err error) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return waymark.Errorf(waymark.ETOOLARGE, "The body is larger than %d bytes.", maxErr.Limit)
+	}
+	return waymark.Errorf(waymark.EBADREQUEST, "The body could not be read.")
 }

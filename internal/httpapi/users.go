@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/waymark/waymark"
 )
@@ -28,7 +29,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ waymark.Pri
 	if err != nil {
 		return err
 	}
-	items, err := s.db.Users(r.Context(), p)
+	items, err := s.access.Users(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -40,11 +41,19 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, _ waymark.Princ
 	if err != nil {
 		return err
 	}
-	u, err := s.db.User(r.Context(), id)
+	u, err := s.access.User(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, u)
+}
+
+// createdUser is a new user with, when made without a password, the
+// one-time link through which they choose one (shown this once).
+type createdUser struct {
+	*waymark.User
+	SetPasswordURL       string     `json:"set_password_url,omitempty"`
+	SetPasswordExpiresAt *time.Time `json:"set_password_expires_at,omitempty"`
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {
@@ -54,10 +63,17 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ waymark.Pr
 	}
 	u := &waymark.User{}
 	b.apply(u)
-	if err := s.db.CreateUser(r.Context(), u, b.Password.V); err != nil {
+	inv, err := s.access.CreateUser(r.Context(), u, b.Password.V)
+	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, u)
+	out := createdUser{User: u}
+	if inv != nil {
+		out.SetPasswordURL = s.baseURL + inv.Path
+		out.SetPasswordExpiresAt = &inv.ExpiresAt
+		w.Header().Set("Cache-Control", "no-store") // the link is a secret: never kept for an Idempotency-Key
+	}
+	return writeJSON(w, http.StatusCreated, out)
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {
@@ -69,7 +85,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, _ waymark.Pr
 	if err := decode(r, &b); err != nil {
 		return err
 	}
-	u, err := s.db.UpdateUser(r.Context(), id, func(u *waymark.User) error {
+	u, err := s.access.UpdateUser(r.Context(), id, func(u *waymark.User) error {
 		b.apply(u)
 		return nil
 	}, b.Password.V)
@@ -97,15 +113,50 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, _ waymark.P
 		return err
 	}
 	t := &waymark.Token{Name: b.Name, Role: b.Role, UserID: b.UserID}
-	if b.UserID != nil {
-		if _, err := s.db.User(r.Context(), *b.UserID); err != nil {
-			return waymark.Invalid("user_id", "is not a user")
-		}
-	}
-	secret, err := s.db.CreateToken(r.Context(), t)
+	secret, err := s.access.CreateToken(r.Context(), t)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store") // nor is it kept for an Idempotency-Key
 	return writeJSON(w, http.StatusCreated, createdToken{Token: t, Secret: secret})
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, err := s.access.Tokens(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return list(w, items, p, func(t *waymark.Token) int64 { return t.ID })
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {
+	id, err := pathID(r, "id", "Token")
+	if err != nil {
+		return err
+	}
+	if err := s.access.RevokeToken(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	f := waymark.AuditFilter{ObjectType: r.URL.Query().Get("object_type"), Page: p}
+	if f.ObjectID, err = queryID(r, "object_id"); err != nil {
+		return err
+	}
+	items, err := s.access.AuditLog(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	return list(w, items, p, func(e *waymark.AuditEntry) int64 { return e.ID })
 }

@@ -14,7 +14,9 @@ const PortalLinkTTL = 7 * 24 * time.Hour
 // PortalSessionTTL is how long a portal session lasts once the link is used.
 const PortalSessionTTL = 7 * 24 * time.Hour
 
-// CreatePortalLink makes a single-use magic link secret for a contact.
+// CreatePortalLink makes a single-use magic link secret for a contact. The
+// contact's older unused links stop working: only the newest link sent
+// opens the portal, so links forgotten in mailboxes do not pile up.
 func (db *DB) CreatePortalLink(ctx context.Context, contactID int64) (string, time.Time, error) {
 	secret, hash := newSecret("")
 	expires := db.now().Add(PortalLinkTTL)
@@ -22,6 +24,9 @@ func (db *DB) CreatePortalLink(ctx context.Context, contactID int64) (string, ti
 		var optedOut bool
 		if err := tx.QueryRow(ctx, `SELECT opted_out FROM contacts WHERE id = ?`, contactID).Scan(&optedOut); err != nil {
 			return notFound(err, "Contact")
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM portal_links WHERE contact_id = ? AND (used_at IS NULL OR expires_at < ?)`, contactID, db.now()); err != nil {
+			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO portal_links (token_hash, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, hash, contactID, db.now(), expires)
 		return err

@@ -161,11 +161,11 @@ func TestUsersTokensSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := db.TokenPrincipal(ctx, secret)
-		if err != nil || p.Role != waymark.RoleMember {
-			t.Fatalf("token principal: %+v %v", p, err)
+		tok, err := db.TokenBySecret(ctx, secret)
+		if err != nil || tok.Role != waymark.RoleMember || tok.Name != "crm sync" {
+			t.Fatalf("token by secret: %+v %v", tok, err)
 		}
-		if _, err := db.TokenPrincipal(ctx, secret+"x"); waymark.ErrorCode(err) != waymark.EUNAUTHORIZED {
+		if _, err := db.TokenBySecret(ctx, secret+"x"); waymark.ErrorCode(err) != waymark.ENOTFOUND {
 			t.Fatalf("bad token: %v", err)
 		}
 	})

@@ -249,33 +249,6 @@ func (db *DB) CreateToken(ctx context.Context, t *waymark.Token) (string, error)
 	return secret, nil
 }
 
-// TokenPrincipal returns who an API token's secret stands for.
-func (db *DB) TokenPrincipal(ctx context.Context, secret string) (waymark.Principal, error) {
-	var (
-		p        waymark.Principal
-		userID   sql.NullInt64
-		lastUsed sql.NullTime
-		disabled sql.NullBool
-	)
-	err := db.queryRow(ctx, `SELECT t.id, t.name, t.role, t.user_id, t.last_used_at, u.disabled FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.secret_hash = ?`,
-		hashSecret(secret)).Scan(&p.TokenID, &p.Name, &p.Role, &userID, &lastUsed, &disabled)
-	if err != nil || disabled.Bool {
-		if err != nil && err != sql.ErrNoRows {
-			return p, err
-		}
-		return p, waymark.Errorf(waymark.EUNAUTHORIZED, "The API token is not valid.")
-	}
-	p.UserID = userID.Int64
-	// Note the use at most once a minute, so reads stay reads.
-	if now := db.now(); !lastUsed.Valid || now.Sub(lastUsed.Time) > time.Minute {
-		db.Write(ctx, func(tx *Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, now, p.TokenID)
-			return err
-		})
-	}
-	return p, nil
-}
-
 // SessionTTL is how long an internal session lasts.
 const SessionTTL = 14 * 24 * time.Hour
 
@@ -315,11 +288,7 @@ func (db *DB) DeleteSession(ctx context.Context, secret string) error {
 }
 
 // IdempotentResponse is a stored answer to a POST with an Idempotency-Key.
-type IdempotentResponse struct {
-	Method, Path string
-	Status       int
-	Body         []byte
-}
+type IdempotentResponse = waymark.IdempotentResponse
 
 // staleReservation is how long a key stays reserved by a request that
 // never finished (its server died); then a retry may take the key over.
@@ -329,12 +298,12 @@ const staleReservation = 5 * time.Minute
 // two requests with one key never both run. It returns nil when the caller
 // now holds the key and must SaveIdempotentResult or ReleaseIdempotencyKey;
 // otherwise the earlier request, whose Status is 0 while it still runs.
-func (db *DB) ReserveIdempotencyKey(ctx context.Context, principal, key, method, path string) (*IdempotentResponse, error) {
+func (db *DB) ReserveIdempotencyKey(ctx context.Context, principal, key, method, path, requestHash string) (*IdempotentResponse, error) {
 	var prev *IdempotentResponse
 	err := db.Write(ctx, func(tx *Tx) error {
 		now := db.now()
-		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, method, path, status, body, created_at) VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING`,
-			principal, key, method, path, []byte{}, now)
+		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, method, path, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING`,
+			principal, key, method, path, requestHash, []byte{}, now)
 		if err != nil {
 			return err
 		}
@@ -343,11 +312,11 @@ func (db *DB) ReserveIdempotencyKey(ctx context.Context, principal, key, method,
 		}
 		var r IdempotentResponse
 		var created time.Time
-		if err := tx.QueryRow(ctx, `SELECT method, path, status, body, created_at FROM idempotency_keys WHERE principal = ? AND key = ?`, principal, key).Scan(&r.Method, &r.Path, &r.Status, &r.Body, &created); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT method, path, request_hash, status, body, created_at FROM idempotency_keys WHERE principal = ? AND key = ?`, principal, key).Scan(&r.Method, &r.Path, &r.RequestHash, &r.Status, &r.Body, &created); err != nil {
 			return err
 		}
 		if r.Status == 0 && now.Sub(created) > staleReservation {
-			_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET method = ?, path = ?, created_at = ? WHERE principal = ? AND key = ?`, method, path, now, principal, key)
+			_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET method = ?, path = ?, request_hash = ?, created_at = ? WHERE principal = ? AND key = ?`, method, path, requestHash, now, principal, key)
 			return err
 		}
 		prev = &r

@@ -62,7 +62,7 @@ func (h *Handler) loadCaseNames(ctx context.Context, withUsers bool) (*caseNames
 	}
 	var users []*waymark.User
 	if withUsers {
-		if users, err = h.db.Users(ctx, waymark.Page{Limit: 500}); err != nil {
+		if users, err = h.access.AllUsers(ctx); err != nil {
 			return nil, nil, err
 		}
 		for _, u := range users {

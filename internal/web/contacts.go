@@ -30,7 +30,7 @@ type contactPage struct {
 	Weight      float64          // the influence weight that counts
 	WeightFrom  string           // where the weight comes from, in words
 	Can         bool             // the user may change contacts
-	CanPortal   bool             // the user may send a portal link (the access area's slot)
+	CanPortal   bool             // the user may make a portal link (the access service says)
 	AccountPath string
 }
 
@@ -52,7 +52,7 @@ func (h *Handler) contact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	can := h.accounts.Permissions(ctx).EditContacts
-	p := contactPage{Contact: c, Account: a, Weight: 1, WeightFrom: "the default, without a persona", Can: can, CanPortal: can,
+	p := contactPage{Contact: c, Account: a, Weight: 1, WeightFrom: "the default, without a persona", Can: can, CanPortal: h.access.Permissions(ctx).CreatePortalLinks,
 		AccountPath: "/accounts/" + strconv.FormatInt(a.ID, 10)}
 	if c.PersonaID != nil {
 		ps, err := h.accounts.Persona(ctx, *c.PersonaID)

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -41,7 +42,10 @@ type portal struct {
 // registerPortal adds the client portal's routes.
 func (h *Handler) registerPortal(mux *http.ServeMux) {
 	p := newPortal(h)
-	mux.Handle("GET /portal/enter/{token}", h.page(p.enter))
+	// Opening a link changes nothing (a mail scanner's GET or HEAD must not
+	// use it up); the session starts on the contact's Continue, a POST.
+	mux.Handle("GET /portal/enter/{token}", h.page(p.enterForm))
+	mux.Handle("POST /portal/enter/{token}", h.page(p.enter))
 	mux.Handle("GET /portal", h.page(p.auth(p.home)))
 	mux.Handle("GET /portal/cases/{id}", h.page(p.auth(p.showCase)))
 	mux.Handle("POST /portal/feedback", h.page(p.auth(p.feedback)))
@@ -63,7 +67,7 @@ func (h *Handler) registerPortal(mux *http.ServeMux) {
 func newPortal(h *Handler) *portal {
 	base := template.Must(template.New("portal_layout.html").Funcs(h.funcs()).ParseFS(templateFS, "templates/portal_layout.html"))
 	p := &portal{h: h, tmpl: map[string]*template.Template{}}
-	for _, name := range []string{"home", "case", "message"} {
+	for _, name := range []string{"home", "case", "message", "enter"} {
 		p.tmpl[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/portal_"+name+".html"))
 	}
 	return p
@@ -149,7 +153,7 @@ func (p *portal) session(r *http.Request) (*portalWho, error) {
 	if err != nil || c.Value == "" || len(c.Value) > 200 {
 		return nil, waymark.Errorf(waymark.EUNAUTHORIZED, "No portal session.")
 	}
-	contact, err := p.h.db.PortalContact(r.Context(), c.Value)
+	contact, err := p.h.access.PortalContact(r.Context(), c.Value)
 	if err != nil {
 		return nil, err
 	}
@@ -179,20 +183,36 @@ func (p *portal) auth(next func(http.ResponseWriter, *http.Request, *portalWho))
 	}
 }
 
-// enter redeems a magic link: once, within its validity, it starts a
-// session and goes to the portal.
-func (p *portal) enter(w http.ResponseWriter, r *http.Request) {
+// enterForm shows a valid magic link's Continue button. It changes
+// nothing: a GET or HEAD (a mail scanner checking the link) never uses the
+// link up nor starts a session.
+func (p *portal) enterForm(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	var secret string
-	var err error = waymark.Errorf(waymark.EUNAUTHORIZED, "bad link")
-	if token != "" && len(token) <= 200 {
-		secret, err = p.h.db.RedeemPortalLink(r.Context(), token)
+	err := p.h.access.CheckPortalLink(r.Context(), token)
+	if err == nil {
+		p.render(w, r, http.StatusOK, "enter", portalPage{Title: "Your client portal",
+			Data: struct{ Action string }{Action: "/portal/enter/" + url.PathEscape(token)}})
+		return
 	}
-	switch waymark.ErrorCode(err) {
-	case "":
+	p.linkFailed(w, r, err)
+}
+
+// enter redeems a magic link on the contact's Continue: once, within its
+// validity, it starts a session and goes to the portal.
+func (p *portal) enter(w http.ResponseWriter, r *http.Request) {
+	secret, err := p.h.access.StartPortalSession(r.Context(), r.PathValue("token"))
+	if err == nil {
 		p.setCookie(w, secret, store.PortalSessionTTL)
 		p.h.log.Info("web: portal session started")
 		http.Redirect(w, r, "/portal", http.StatusSeeOther)
+		return
+	}
+	p.linkFailed(w, r, err)
+}
+
+// linkFailed answers a magic link that cannot be used.
+func (p *portal) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
+	switch waymark.ErrorCode(err) {
 	case waymark.EUNAUTHORIZED:
 		// Someone who opens their link a second time while signed in
 		// simply goes on to their portal.
@@ -210,7 +230,7 @@ func (p *portal) enter(w http.ResponseWriter, r *http.Request) {
 // logout ends the portal session.
 func (p *portal) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(portalCookie); err == nil && c.Value != "" && len(c.Value) <= 200 {
-		if err := p.h.db.DeletePortalSession(r.Context(), c.Value); err != nil {
+		if err := p.h.access.EndPortalSession(r.Context(), c.Value); err != nil {
 			p.serverError(w, r, nil, err)
 			return
 		}

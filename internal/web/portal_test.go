@@ -77,7 +77,8 @@ func (w *portalWorld) enter(c *waymark.Contact) *site {
 		w.t.Fatal(err)
 	}
 	s := w.newClient()
-	res := s.get("/portal/enter/" + secret)
+	wantStatus(w.t, s.get("/portal/enter/"+secret), http.StatusOK) // the Continue page
+	res := s.post("/portal/enter/"+secret, nil)
 	wantStatus(w.t, res, http.StatusSeeOther)
 	if got := res.Header.Get("Location"); got != "/portal" {
 		w.t.Fatalf("the link leads to %q", got)
@@ -103,7 +104,7 @@ func TestPortalLinkWorksOnceAndNotAfterItExpires(t *testing.T) {
 		}
 
 		first := w.newClient()
-		res := first.get("/portal/enter/" + secret)
+		res := first.post("/portal/enter/"+secret, nil)
 		wantStatus(t, res, http.StatusSeeOther)
 		var cookie *http.Cookie
 		for _, c := range res.Cookies() {
@@ -124,7 +125,7 @@ func TestPortalLinkWorksOnceAndNotAfterItExpires(t *testing.T) {
 		wantBody(t, home, "Nordbank", "Anna Treasurer", "Your cases")
 
 		second := w.newClient()
-		again := second.get("/portal/enter/" + secret)
+		again := second.post("/portal/enter/"+secret, nil)
 		wantStatus(t, again, http.StatusGone)
 		wantBody(t, again, "This link no longer works", "ask your relationship manager for a new link")
 		wantNoBody(t, again, "Nordbank", "Anna", "Working capital")

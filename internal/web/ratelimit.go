@@ -10,13 +10,41 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Login attempts allowed per key (a client address, an email): a burst of
-// loginBurst, refilled at one every loginEvery. Successful logins are given
-// back, so only failures use the allowance up.
+// Failed login attempts allowed per address and email: a burst of
+// loginBurst, refilled at one every loginEvery; and per address, whatever
+// the email, clientBurst refilled at one every clientEvery. Successful
+// logins are given back, so only failures use the allowances up. There is
+// no limit per email alone: anyone could then lock its owner out.
 const (
-	loginBurst = 5
-	loginEvery = time.Minute / loginBurst
+	loginBurst  = 5
+	loginEvery  = time.Minute / loginBurst
+	clientBurst = 20
+	clientEvery = 3 * time.Second
 )
+
+// slowLane lets one slowed-down login at a time through per key.
+type slowLane struct {
+	mu   sync.Mutex
+	busy map[string]bool
+}
+
+// enter takes key's lane; ok is false when another attempt holds it.
+func (l *slowLane) enter(key string) (release func(), ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.busy == nil {
+		l.busy = map[string]bool{}
+	}
+	if l.busy[key] {
+		return nil, false
+	}
+	l.busy[key] = true
+	return func() {
+		l.mu.Lock()
+		delete(l.busy, key)
+		l.mu.Unlock()
+	}, true
+}
 
 // limiter keeps a token bucket per key and forgets keys idle for a while.
 type limiter struct {

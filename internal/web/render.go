@@ -35,9 +35,10 @@ type page struct {
 type templates map[string]*template.Template
 
 func parseTemplates(funcs template.FuncMap) (templates, error) {
-	// fields.html holds the form fields every page's forms share,
-	// partials.html the pieces several pages draw (a due date).
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/fields.html", "templates/partials.html")
+	// Partials (templates/partials/*.html) are small parts any page may
+	// include: the form fields of record forms, a due date, a contact's
+	// portal-link button.
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +49,7 @@ func parseTemplates(funcs template.FuncMap) (templates, error) {
 	t := templates{}
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" || name == "fields" || name == "partials" {
+		if name == "layout" {
 			continue
 		}
 		c, err := template.Must(base.Clone()).ParseFS(templateFS, f)
@@ -160,6 +161,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"plural":    plural,
 		"weight":    func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
 		"canImport": h.canImport,
+		// portalLinkFor gives the "portal-link" partial its data for a contact.
+		"portalLinkFor": func(contactID int64) PortalLinkView { return PortalLinkView{ContactID: contactID} },
 	}
 }
 

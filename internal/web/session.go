@@ -10,6 +10,12 @@ import (
 	"github.com/waymark/waymark/internal/store"
 )
 
+// loginSlowdown is how long a login from a busy address waits before its
+// password is checked: the address's allowance is spent (an office of many
+// people behind one address, or someone trying many emails), so attempts
+// are slowed, one at a time, rather than refused.
+const loginSlowdown = time.Second
+
 // sessionCookie holds the secret of an internal user's session.
 const sessionCookie = "waymark_session"
 
@@ -20,7 +26,7 @@ func (h *Handler) sessionUser(r *http.Request) (*waymark.User, error) {
 	if err != nil || c.Value == "" || len(c.Value) > 200 {
 		return nil, waymark.Errorf(waymark.EUNAUTHORIZED, "Please log in.")
 	}
-	return h.db.SessionUser(r.Context(), c.Value)
+	return h.access.SessionUser(r.Context(), c.Value)
 }
 
 func (h *Handler) setSessionCookie(w http.ResponseWriter, secret string, maxAge time.Duration) {
@@ -78,44 +84,57 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	okClient, cancelClient := h.byClient.reserve(clientKey(r.RemoteAddr))
-	okEmail, cancelEmail := h.byEmail.reserve(emailKey(email))
-	if !okClient || !okEmail {
-		// Give back what this refused attempt took from the other bucket.
-		if cancelClient != nil {
-			cancelClient()
-		}
-		if cancelEmail != nil {
-			cancelEmail()
-		}
-		h.log.Warn("web: login rate limited", "client", clientKey(r.RemoteAddr))
-		w.Header().Set("Retry-After", strconv.Itoa(int(loginEvery.Seconds())))
-		data.Error = "Too many login attempts. Wait a minute, then try again."
-		h.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Log in", Data: data})
+	// Failed attempts are limited per address and email: guesses at an
+	// email from one address are refused after a few, while its owner,
+	// elsewhere, still gets in. An address that used up its own, larger
+	// allowance (many emails tried) is slowed down, not refused, so that
+	// the right password still works from it.
+	client := clientKey(r.RemoteAddr)
+	okPair, cancelPair := h.byClientEmail.reserve(client + " " + emailKey(email))
+	if !okPair {
+		h.tooManyLogins(w, r, data)
 		return
 	}
+	okClient, cancelClient := h.byClient.reserve(client)
+	if !okClient {
+		release, ok := h.slowLane.enter(client)
+		if !ok { // one slowed attempt at a time per address
+			cancelPair()
+			h.tooManyLogins(w, r, data)
+			return
+		}
+		h.log.Warn("web: login slowed down", "client", client)
+		t := time.NewTimer(h.loginSlowdown)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		t.Stop()
+		release()
+	}
 
-	u, err := h.db.Authenticate(r.Context(), email, password)
+	u, secret, err := h.access.Login(r.Context(), email, password)
 	if err != nil {
 		if waymark.ErrorCode(err) != waymark.EUNAUTHORIZED {
 			h.serverError(w, r, err)
 			return
 		}
-		h.log.Info("web: login failed", "client", clientKey(r.RemoteAddr))
+		h.log.Info("web: login failed", "client", client)
+		if !okClient {
+			h.tooManyLogins(w, r, data)
+			return
+		}
 		data.Error = "Wrong email or password."
 		h.render(w, r, http.StatusUnauthorized, "login", page{Title: "Log in", Data: data})
 		return
 	}
 	// A successful login does not count against the limits, so that people
 	// behind one office address do not lock each other out.
-	cancelClient()
-	cancelEmail()
-
-	secret, err := h.db.CreateSession(r.Context(), u.ID)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
+	cancelPair()
+	if okClient {
+		cancelClient()
 	}
+
 	h.setSessionCookie(w, secret, store.SessionTTL)
 	h.log.Info("web: login", "user_id", u.ID)
 	http.Redirect(w, r, data.Next, http.StatusSeeOther)
@@ -124,11 +143,19 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 // logout ends the session and goes back to the login page.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := h.db.DeleteSession(r.Context(), c.Value); err != nil {
+		if err := h.access.Logout(r.Context(), c.Value); err != nil {
 			h.serverError(w, r, err)
 			return
 		}
 	}
 	h.setSessionCookie(w, "", 0)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// tooManyLogins refuses a login attempt with 429.
+func (h *Handler) tooManyLogins(w http.ResponseWriter, r *http.Request, data loginPage) {
+	h.log.Warn("web: login rate limited", "client", clientKey(r.RemoteAddr))
+	w.Header().Set("Retry-After", strconv.Itoa(int(loginEvery.Seconds())))
+	data.Error = "Too many login attempts. Wait a minute, then try again."
+	h.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Log in", Data: data})
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 )
 
@@ -32,7 +33,8 @@ type settingsPage struct {
 	Users    []userRow
 	Personas []*waymark.Persona
 	Can      account.Permissions
-	TeamForm *form // adding a team, for those who may
+	Access   access.Permissions // which access pages to link to
+	TeamForm *form              // adding a team, for those who may
 }
 
 type teamRow struct {
@@ -65,9 +67,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, status 
 		h.serverError(w, r, err)
 		return
 	}
-	// TODO(access): the users section belongs to the access area, which
-	// lists them through its service.
-	users, err := h.db.Users(ctx, waymark.Page{Limit: 500})
+	users, err := h.access.AllUsers(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -81,7 +81,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, status 
 	for _, t := range teams {
 		names[t.ID] = t.Name
 	}
-	p := settingsPage{Personas: personas, Can: h.accounts.Permissions(ctx)}
+	p := settingsPage{Personas: personas, Can: h.accounts.Permissions(ctx), Access: h.access.Permissions(ctx)}
 	for _, u := range users {
 		row := userRow{User: u}
 		for _, id := range u.TeamIDs {

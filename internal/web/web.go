@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/importer"
@@ -27,10 +28,11 @@ type Config struct {
 
 // Handler serves the UI.
 type Handler struct {
-	db    *store.DB
-	log   *slog.Logger
-	cfg   Config
-	cases *journey.Service
+	db     *store.DB
+	log    *slog.Logger
+	access *access.Service
+	cfg    Config
+	cases  *journey.Service
 	// accounts is the only door to accounts, contacts, personas and teams.
 	accounts *account.Service
 	broker   *live.Broker
@@ -40,9 +42,12 @@ type Handler struct {
 	assets *assets
 	csrf   *http.CrossOriginProtection
 
-	// Failed logins are limited per client address and per email.
-	byClient *limiter
-	byEmail  *limiter
+	// Failed logins are limited per client address and email, and slowed
+	// per client address.
+	byClient      *limiter
+	byClientEmail *limiter
+	slowLane      slowLane
+	loginSlowdown time.Duration
 
 	now func() time.Time
 
@@ -54,10 +59,11 @@ type Handler struct {
 func New(a *app.App, cfg Config) *Handler {
 	log := a.Log
 	h := &Handler{
-		db: a.DB, log: log, cfg: cfg, cases: a.Journeys, accounts: a.Accounts, broker: a.Broker,
-		byClient: newLimiter(loginEvery, loginBurst),
-		byEmail:  newLimiter(loginEvery, loginBurst),
-		now:      time.Now,
+		db: a.DB, log: log, access: a.Access, cfg: cfg, cases: a.Journeys, accounts: a.Accounts, broker: a.Broker,
+		byClient:      newLimiter(clientEvery, clientBurst),
+		byClientEmail: newLimiter(loginEvery, loginBurst),
+		loginSlowdown: loginSlowdown,
+		now:           time.Now,
 	}
 	h.imports = a.Imports
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
@@ -92,7 +98,7 @@ func New(a *app.App, cfg Config) *Handler {
 func (h *Handler) SetClock(now func() time.Time) {
 	h.now = now
 	h.byClient.now = now
-	h.byEmail.now = now
+	h.byClientEmail.now = now
 }
 
 // Register adds the UI's routes to mux.
@@ -113,6 +119,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerPortal(mux)   // the client portal, with its own session
 	h.registerJourneys(mux) // journey maps, the editor and analytics
 	h.registerImports(mux)  // CSV import of accounts and contacts
+	h.registerAccess(mux)   // users, API tokens, passwords, the audit log, portal links
 	// Any other address is the UI's 404, behind login like the rest. The
 	// pattern has no method so that it stays less specific than every other
 	// route of the server ("/api/v1/" included) and never clashes with one.

@@ -49,3 +49,21 @@ document.addEventListener("click", (e) => {
   const form = document.getElementById("global-search-form");
   if (form && !form.contains(e.target)) closeResults();
 });
+
+// A button with data-copy="id" copies that field's value (a one-time link
+// or token) and says so.
+document.addEventListener("click", async (e) => {
+  const btn = e.target.closest?.("button[data-copy]");
+  if (!btn) return;
+  const field = document.getElementById(btn.dataset.copy);
+  if (!field) return;
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+  } catch {
+    document.execCommand?.("copy");
+  }
+  const label = btn.textContent;
+  btn.textContent = "Copied";
+  setTimeout(() => (btn.textContent = label), 1500);
+});
