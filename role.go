@@ -1,6 +1,9 @@
 package waymark
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Role is what an internal user or API token may do. Roles are ordered:
 // each one may do everything the roles below it may.
@@ -68,3 +71,10 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
 }
+
+// How long a signed-in session lasts: an internal user's, and a client
+// contact's in the portal once they pressed Continue on their link.
+const (
+	SessionTTL       = 14 * 24 * time.Hour
+	PortalSessionTTL = 7 * 24 * time.Hour
+)

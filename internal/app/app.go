@@ -15,6 +15,7 @@ import (
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/portal"
 	"github.com/waymark/waymark/internal/store"
 )
 
@@ -38,6 +39,7 @@ type App struct {
 	Accounts *account.Service
 	Journeys *journey.Service
 	Imports  *importer.Service
+	Portal   *portal.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -53,6 +55,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Accounts = account.New(db, log)
 	a.Journeys = journey.New(db, log, cfg.Location, a.Events, a.Broker)
 	a.Imports = importer.New(db, log)
+	a.Portal = portal.New(db, a.Journeys)
 	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err

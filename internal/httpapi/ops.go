@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/waymark/waymark"
-	"github.com/waymark/waymark/internal/store"
 )
 
 // Metrics are the HTTP measures exported at /metrics.
@@ -126,8 +125,14 @@ func Healthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
+// Database is what the readiness check asks of the database.
+type Database interface {
+	Ping(ctx context.Context) error
+	Pending(ctx context.Context) (int, error) // migrations not applied yet
+}
+
 // Readyz answers 200 when the database answers and is fully migrated.
-func Readyz(db *store.DB, log *slog.Logger) http.HandlerFunc {
+func Readyz(db Database, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()

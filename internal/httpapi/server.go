@@ -20,7 +20,6 @@ import (
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
-	"github.com/waymark/waymark/internal/store"
 )
 
 // MaxBody is the largest JSON body the API reads.
@@ -28,7 +27,6 @@ const MaxBody = 1 << 20
 
 // Server serves the JSON API.
 type Server struct {
-	db       *store.DB
 	log      *slog.Logger
 	access   *access.Service
 	journeys *journey.Service
@@ -58,7 +56,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{db: a.DB, log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}

@@ -11,9 +11,6 @@ import (
 // PortalLinkTTL is how long a portal magic link stays valid.
 const PortalLinkTTL = 7 * 24 * time.Hour
 
-// PortalSessionTTL is how long a portal session lasts once the link is used.
-const PortalSessionTTL = 7 * 24 * time.Hour
-
 // CreatePortalLink makes a single-use magic link secret for a contact. The
 // contact's older unused links stop working: only the newest link sent
 // opens the portal, so links forgotten in mailboxes do not pile up.
@@ -51,7 +48,7 @@ func (db *DB) RedeemPortalLink(ctx context.Context, secret string) (string, erro
 		if _, err := tx.Exec(ctx, `DELETE FROM portal_sessions WHERE expires_at < ?`, now); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO portal_sessions (id_hash, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, shash, contactID, now, now.Add(PortalSessionTTL))
+		_, err = tx.Exec(ctx, `INSERT INTO portal_sessions (id_hash, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, shash, contactID, now, now.Add(waymark.PortalSessionTTL))
 		return err
 	})
 	return session, err

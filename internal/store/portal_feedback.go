@@ -4,47 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/waymark/waymark"
 )
 
-// MaxPortalFeedback is the longest feedback a client contact may send from
-// the portal, in characters.
-const MaxPortalFeedback = 2000
-
-// PortalFeedback is what a client contact wrote in the client portal's
-// feedback box, about their account or one of its cases. Text is untrusted.
-type PortalFeedback struct {
-	ID        int64
-	AccountID int64
-	ContactID *int64 // nil once the contact is deleted
-	CaseID    *int64 // nil for feedback about the relationship as a whole
-	Text      string
-	CreatedAt time.Time
-
-	ContactName string // filled by lists, for the people who read them
-}
-
-// AddPortalFeedback stores feedback from a contact of an account. The text
-// is trimmed, required and at most MaxPortalFeedback characters; a case,
-// when given, must be one of the account's, else the answer is ENOTFOUND, so
-// that a portal user learns nothing of other accounts' cases.
-func (db *DB) AddPortalFeedback(ctx context.Context, f *PortalFeedback) error {
-	f.Text = strings.TrimSpace(strings.ToValidUTF8(f.Text, "\uFFFD"))
-	var p waymark.Problems
-	p.Required("text", f.Text)
-	if n := len([]rune(f.Text)); n > MaxPortalFeedback {
-		p.Add("text", "must be at most %d characters (it has %d)", MaxPortalFeedback, n)
-	}
-	if f.AccountID <= 0 {
-		p.Add("account_id", "is required")
-	}
-	if err := p.Err(); err != nil {
-		return err
-	}
-	return db.Write(ctx, func(tx *Tx) error {
+// AddPortalFeedback stores feedback from a contact of an account (the
+// portal service checks its text). The contact and a case, when given,
+// must be the account's, checked in the transaction, else the answer is
+// ENOTFOUND, so that a portal user learns nothing of other accounts.
+func (db *DB) AddPortalFeedback(ctx context.Context, f *waymark.PortalFeedback) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error {
 		if f.ContactID != nil {
 			var one int
 			err := tx.QueryRow(ctx, `SELECT 1 FROM contacts WHERE id = ? AND account_id = ?`, *f.ContactID, f.AccountID).Scan(&one)
@@ -79,7 +49,7 @@ func (db *DB) CountPortalFeedbackSince(ctx context.Context, contactID int64, sin
 
 // AccountPortalFeedback lists an account's portal feedback, newest first,
 // at most max, with the name of the contact who sent each.
-func (db *DB) AccountPortalFeedback(ctx context.Context, accountID int64, max int) ([]PortalFeedback, error) {
+func (db *DB) AccountPortalFeedback(ctx context.Context, accountID int64, max int) ([]waymark.PortalFeedback, error) {
 	rows, err := db.query(ctx, `SELECT f.id, f.account_id, f.contact_id, f.case_id, f.text, f.created_at, COALESCE(c.name, '')
 		FROM portal_feedback f LEFT JOIN contacts c ON c.id = f.contact_id
 		WHERE f.account_id = ? ORDER BY f.id DESC LIMIT ?`, accountID, limit(max))
@@ -87,10 +57,10 @@ func (db *DB) AccountPortalFeedback(ctx context.Context, accountID int64, max in
 		return nil, fmt.Errorf("list portal feedback: %w", err)
 	}
 	defer rows.Close()
-	out := []PortalFeedback{}
+	out := []waymark.PortalFeedback{}
 	for rows.Next() {
 		var (
-			f               PortalFeedback
+			f               waymark.PortalFeedback
 			contact, caseID sql.NullInt64
 		)
 		if err := rows.Scan(&f.ID, &f.AccountID, &contact, &caseID, &f.Text, &f.CreatedAt, &f.ContactName); err != nil {

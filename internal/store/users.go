@@ -249,9 +249,6 @@ func (db *DB) CreateToken(ctx context.Context, t *waymark.Token) (string, error)
 	return secret, nil
 }
 
-// SessionTTL is how long an internal session lasts.
-const SessionTTL = 14 * 24 * time.Hour
-
 // CreateSession starts a session for a user and returns its secret.
 func (db *DB) CreateSession(ctx context.Context, userID int64) (string, error) {
 	secret, hash := newSecret("")
@@ -260,7 +257,7 @@ func (db *DB) CreateSession(ctx context.Context, userID int64) (string, error) {
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at < ?`, now); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, hash, userID, now, now.Add(SessionTTL))
+		_, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, hash, userID, now, now.Add(waymark.SessionTTL))
 		return err
 	})
 	return secret, err

@@ -15,7 +15,6 @@ import (
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/httpapi"
-	"github.com/waymark/waymark/internal/store"
 )
 
 func (h *Handler) registerAccess(mux *http.ServeMux) {
@@ -519,7 +518,7 @@ func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request) {
 		h.badPasswordLink(w, r, err)
 		return
 	}
-	h.setSessionCookie(w, session, store.SessionTTL)
+	h.setSessionCookie(w, session, waymark.SessionTTL)
 	h.log.Info("web: password set with a link", "user_id", u.ID)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

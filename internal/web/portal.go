@@ -21,20 +21,14 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
-	"github.com/waymark/waymark/internal/store"
+	"github.com/waymark/waymark/internal/portal"
 )
 
 // portalCookie holds the secret of a client contact's portal session.
 const portalCookie = "waymark_portal"
 
-// portalRecent is how long a completed case stays in the portal.
-const portalRecent = 90 * 24 * time.Hour
-
-// portalFeedbackPerDay is how many messages a contact may send in a day.
-const portalFeedbackPerDay = 20
-
 // portal serves the client portal.
-type portal struct {
+type portalUI struct {
 	h    *Handler
 	tmpl map[string]*template.Template // "home", "case", "message"
 }
@@ -64,9 +58,9 @@ func (h *Handler) registerPortal(mux *http.ServeMux) {
 // newPortal parses the portal's templates: portal_layout.html, which holds
 // the frame and the parts the pages share, plus each page's own file. It
 // panics if they are broken, which the package's tests catch first.
-func newPortal(h *Handler) *portal {
+func newPortal(h *Handler) *portalUI {
 	base := template.Must(template.New("portal_layout.html").Funcs(h.funcs()).ParseFS(templateFS, "templates/portal_layout.html"))
-	p := &portal{h: h, tmpl: map[string]*template.Template{}}
+	p := &portalUI{h: h, tmpl: map[string]*template.Template{}}
 	for _, name := range []string{"home", "case", "message", "enter"} {
 		p.tmpl[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/portal_"+name+".html"))
 	}
@@ -90,7 +84,7 @@ type portalMessage struct {
 
 // render writes a portal page, through a buffer so that a template error
 // is a clean 500.
-func (p *portal) render(w http.ResponseWriter, r *http.Request, status int, name string, pg portalPage) {
+func (p *portalUI) render(w http.ResponseWriter, r *http.Request, status int, name string, pg portalPage) {
 	var buf bytes.Buffer
 	if err := p.tmpl[name].ExecuteTemplate(&buf, "portal", pg); err != nil {
 		p.h.log.Error("web: render portal page", "page", name, "err", err)
@@ -102,7 +96,7 @@ func (p *portal) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Write(buf.Bytes())
 }
 
-func (p *portal) message(w http.ResponseWriter, r *http.Request, status int, who *portalWho, m portalMessage) {
+func (p *portalUI) message(w http.ResponseWriter, r *http.Request, status int, who *portalWho, m portalMessage) {
 	pg := portalPage{Title: m.Heading, Data: m}
 	if who != nil {
 		pg.Account, pg.Contact = who.Account.Name, who.Contact.Name
@@ -112,19 +106,19 @@ func (p *portal) message(w http.ResponseWriter, r *http.Request, status int, who
 
 // notFound is the portal's 404: the same for a case of another account as
 // for one that never existed.
-func (p *portal) notFound(w http.ResponseWriter, r *http.Request, who *portalWho) {
+func (p *portalUI) notFound(w http.ResponseWriter, r *http.Request, who *portalWho) {
 	p.message(w, r, http.StatusNotFound, who, portalMessage{Heading: "Page not found",
 		Message: "There is nothing at this address. It may have moved; your cases are on the portal's home page.", Home: who != nil})
 }
 
 // serverError logs err and says nothing of its cause.
-func (p *portal) serverError(w http.ResponseWriter, r *http.Request, who *portalWho, err error) {
+func (p *portalUI) serverError(w http.ResponseWriter, r *http.Request, who *portalWho, err error) {
 	p.h.log.Error("web: portal", "request_id", w.Header().Get("X-Request-Id"), "method", r.Method, "path", r.URL.Path, "err", err)
 	p.message(w, r, http.StatusInternalServerError, who, portalMessage{Heading: "Something went wrong",
 		Message: "We could not show this page. Please try again in a moment.", Home: who != nil})
 }
 
-func (p *portal) setCookie(w http.ResponseWriter, secret string, maxAge time.Duration) {
+func (p *portalUI) setCookie(w http.ResponseWriter, secret string, maxAge time.Duration) {
 	c := &http.Cookie{
 		Name:     portalCookie,
 		Value:    secret,
@@ -148,7 +142,7 @@ type portalWho struct {
 }
 
 // session returns the request's portal contact, or an EUNAUTHORIZED error.
-func (p *portal) session(r *http.Request) (*portalWho, error) {
+func (p *portalUI) session(r *http.Request) (*portalWho, error) {
 	c, err := r.Cookie(portalCookie)
 	if err != nil || c.Value == "" || len(c.Value) > 200 {
 		return nil, waymark.Errorf(waymark.EUNAUTHORIZED, "No portal session.")
@@ -157,7 +151,7 @@ func (p *portal) session(r *http.Request) (*portalWho, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := p.h.db.Account(r.Context(), contact.AccountID)
+	a, err := p.h.clients.Account(r.Context(), contact.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +159,7 @@ func (p *portal) session(r *http.Request) (*portalWho, error) {
 }
 
 // auth wraps the pages that need a portal session.
-func (p *portal) auth(next func(http.ResponseWriter, *http.Request, *portalWho)) http.HandlerFunc {
+func (p *portalUI) auth(next func(http.ResponseWriter, *http.Request, *portalWho)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		who, err := p.session(r)
 		switch waymark.ErrorCode(err) {
@@ -186,7 +180,7 @@ func (p *portal) auth(next func(http.ResponseWriter, *http.Request, *portalWho))
 // enterForm shows a valid magic link's Continue button. It changes
 // nothing: a GET or HEAD (a mail scanner checking the link) never uses the
 // link up nor starts a session.
-func (p *portal) enterForm(w http.ResponseWriter, r *http.Request) {
+func (p *portalUI) enterForm(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	err := p.h.access.CheckPortalLink(r.Context(), token)
 	if err == nil {
@@ -199,10 +193,10 @@ func (p *portal) enterForm(w http.ResponseWriter, r *http.Request) {
 
 // enter redeems a magic link on the contact's Continue: once, within its
 // validity, it starts a session and goes to the portal.
-func (p *portal) enter(w http.ResponseWriter, r *http.Request) {
+func (p *portalUI) enter(w http.ResponseWriter, r *http.Request) {
 	secret, err := p.h.access.StartPortalSession(r.Context(), r.PathValue("token"))
 	if err == nil {
-		p.setCookie(w, secret, store.PortalSessionTTL)
+		p.setCookie(w, secret, waymark.PortalSessionTTL)
 		p.h.log.Info("web: portal session started")
 		http.Redirect(w, r, "/portal", http.StatusSeeOther)
 		return
@@ -211,7 +205,7 @@ func (p *portal) enter(w http.ResponseWriter, r *http.Request) {
 }
 
 // linkFailed answers a magic link that cannot be used.
-func (p *portal) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
+func (p *portalUI) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
 	switch waymark.ErrorCode(err) {
 	case waymark.EUNAUTHORIZED:
 		// Someone who opens their link a second time while signed in
@@ -228,7 +222,7 @@ func (p *portal) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // logout ends the portal session.
-func (p *portal) logout(w http.ResponseWriter, r *http.Request) {
+func (p *portalUI) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(portalCookie); err == nil && c.Value != "" && len(c.Value) <= 200 {
 		if err := p.h.access.EndPortalSession(r.Context(), c.Value); err != nil {
 			p.serverError(w, r, nil, err)
@@ -315,7 +309,7 @@ type portalCaseView struct {
 // guideBuilder turns cases into guides, reading each journey version, the
 // team names and each relationship manager once.
 type guideBuilder struct {
-	p        *portal
+	p        *portalUI
 	who      *portalWho
 	journeys map[[2]int64]*waymark.Journey
 	teams    map[int64]string
@@ -324,15 +318,12 @@ type guideBuilder struct {
 	loc      *time.Location
 }
 
-func (p *portal) newGuideBuilder(ctx context.Context, who *portalWho) (*guideBuilder, error) {
+func (p *portalUI) newGuideBuilder(ctx context.Context, who *portalWho) (*guideBuilder, error) {
 	g := &guideBuilder{p: p, who: who, journeys: map[[2]int64]*waymark.Journey{}, teams: map[int64]string{}, users: map[int64]*portalRM{},
 		now: p.h.now().UTC(), loc: p.h.cases.Location()}
-	teams, err := p.h.db.Teams(ctx, waymark.Page{Limit: 500})
-	if err != nil {
+	var err error
+	if g.teams, err = p.h.clients.TeamNames(ctx); err != nil {
 		return nil, err
-	}
-	for _, t := range teams {
-		g.teams[t.ID] = t.Name
 	}
 	return g, nil
 }
@@ -344,16 +335,13 @@ func (g *guideBuilder) rm(ctx context.Context, id int64) (*portalRM, error) {
 	if rm, ok := g.users[id]; ok {
 		return rm, nil
 	}
-	u, err := g.p.h.db.User(ctx, id)
-	if waymark.ErrorCode(err) == waymark.ENOTFOUND {
-		g.users[id] = nil
-		return nil, nil
-	} else if err != nil {
+	m, err := g.p.h.clients.RelationshipManager(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	rm := &portalRM{ID: u.ID, Name: u.Name, Email: u.Email}
-	if u.Disabled {
-		rm = nil
+	var rm *portalRM
+	if m != nil {
+		rm = &portalRM{ID: m.ID, Name: m.Name, Email: m.Email}
 	}
 	g.users[id] = rm
 	return rm, nil
@@ -365,7 +353,7 @@ func (g *guideBuilder) guide(ctx context.Context, c *waymark.Case) (portalCase, 
 	j := g.journeys[key]
 	if j == nil {
 		var err error
-		if j, err = g.p.h.db.JourneyVersion(ctx, c.JourneyID, c.JourneyVersion); err != nil {
+		if j, err = g.p.h.clients.Journey(ctx, c.JourneyID, c.JourneyVersion); err != nil {
 			return portalCase{}, err
 		}
 		g.journeys[key] = j
@@ -444,50 +432,19 @@ func (g *guideBuilder) guide(ctx context.Context, c *waymark.Case) (portalCase, 
 
 // accountCases lists the account's open cases and those completed in the
 // last 90 days, open first, each with its ETA.
-func (p *portal) accountCases(ctx context.Context, accountID int64) ([]*waymark.Case, error) {
-	var out []*waymark.Case
-	since := p.h.now().Add(-portalRecent)
-	for _, status := range []string{"open", waymark.CaseCompleted} {
-		var done []*waymark.Case
-		for after := int64(0); ; {
-			page, err := p.h.cases.Cases(ctx, waymark.CaseFilter{AccountID: accountID, Status: status, Page: waymark.Page{After: after, Limit: 500}})
-			if err != nil {
-				return nil, err
-			}
-			for _, c := range page {
-				if status == "open" || (c.CompletedAt != nil && c.CompletedAt.After(since)) {
-					done = append(done, c)
-				}
-			}
-			if len(page) < 500 {
-				break
-			}
-			after = page[len(page)-1].ID
-		}
-		// Newest first within each group.
-		for i := len(done) - 1; i >= 0; i-- {
-			out = append(out, done[i])
-		}
-	}
-	return out, nil
+func (p *portalUI) accountCases(ctx context.Context, accountID int64) ([]*waymark.Case, error) {
+	return p.h.clients.Cases(ctx, accountID)
 }
 
 // accountCase returns one of the account's cases, with its ETA; any other
 // id, another account's included, is ENOTFOUND.
-func (p *portal) accountCase(ctx context.Context, accountID, id int64) (*waymark.Case, error) {
-	cs, err := p.h.cases.Cases(ctx, waymark.CaseFilter{AccountID: accountID, Page: waymark.Page{After: id - 1, Limit: 1}})
-	if err != nil {
-		return nil, err
-	}
-	if len(cs) != 1 || cs[0].ID != id || cs[0].AccountID != accountID {
-		return nil, waymark.Errorf(waymark.ENOTFOUND, "Case not found.")
-	}
-	return cs[0], nil
+func (p *portalUI) accountCase(ctx context.Context, accountID, id int64) (*waymark.Case, error) {
+	return p.h.clients.Case(ctx, accountID, id)
 }
 
 // home lists the account's cases as journey guides, with the relationship
 // managers' cards and the feedback box.
-func (p *portal) home(w http.ResponseWriter, r *http.Request, who *portalWho) {
+func (p *portalUI) home(w http.ResponseWriter, r *http.Request, who *portalWho) {
 	d, err := p.homeData(r.Context(), who)
 	if err != nil {
 		p.serverError(w, r, who, err)
@@ -497,7 +454,7 @@ func (p *portal) home(w http.ResponseWriter, r *http.Request, who *portalWho) {
 	p.render(w, r, http.StatusOK, "home", portalPage{Title: "Your cases", Account: who.Account.Name, Contact: who.Contact.Name, Data: d})
 }
 
-func (p *portal) homeData(ctx context.Context, who *portalWho) (*portalHome, error) {
+func (p *portalUI) homeData(ctx context.Context, who *portalWho) (*portalHome, error) {
 	cases, err := p.accountCases(ctx, who.Account.ID)
 	if err != nil {
 		return nil, err
@@ -506,7 +463,7 @@ func (p *portal) homeData(ctx context.Context, who *portalWho) (*portalHome, err
 	if err != nil {
 		return nil, err
 	}
-	d := &portalHome{Feedback: portalFeedbackForm{Max: store.MaxPortalFeedback}}
+	d := &portalHome{Feedback: portalFeedbackForm{Max: portal.MaxFeedback}}
 	seen := map[int64]bool{}
 	for _, c := range cases {
 		v, err := g.guide(ctx, c)
@@ -533,7 +490,7 @@ func (p *portal) homeData(ctx context.Context, who *portalWho) (*portalHome, err
 }
 
 // showCase shows one of the account's cases in detail.
-func (p *portal) showCase(w http.ResponseWriter, r *http.Request, who *portalWho) {
+func (p *portalUI) showCase(w http.ResponseWriter, r *http.Request, who *portalWho) {
 	id, ok := caseID(r)
 	if !ok {
 		p.notFound(w, r, who)
@@ -551,7 +508,7 @@ func (p *portal) showCase(w http.ResponseWriter, r *http.Request, who *portalWho
 	p.render(w, r, http.StatusOK, "case", portalPage{Title: d.Case.Title, Account: who.Account.Name, Contact: who.Contact.Name, Data: d})
 }
 
-func (p *portal) caseData(ctx context.Context, who *portalWho, id int64) (*portalCaseView, error) {
+func (p *portalUI) caseData(ctx context.Context, who *portalWho, id int64) (*portalCaseView, error) {
 	c, err := p.accountCase(ctx, who.Account.ID, id)
 	if err != nil {
 		return nil, err
@@ -564,20 +521,20 @@ func (p *portal) caseData(ctx context.Context, who *portalWho, id int64) (*porta
 	if err != nil {
 		return nil, err
 	}
-	return &portalCaseView{Case: v, Feedback: portalFeedbackForm{CaseID: c.ID, Max: store.MaxPortalFeedback}}, nil
+	return &portalCaseView{Case: v, Feedback: portalFeedbackForm{CaseID: c.ID, Max: portal.MaxFeedback}}, nil
 }
 
 // feedback stores what a contact wrote in the feedback box, then goes back
 // to the page it came from.
-func (p *portal) feedback(w http.ResponseWriter, r *http.Request, who *portalWho) {
+func (p *portalUI) feedback(w http.ResponseWriter, r *http.Request, who *portalWho) {
 	ctx := r.Context()
 	r.Body = http.MaxBytesReader(w, r.Body, 32<<10)
 	if err := r.ParseForm(); err != nil {
 		p.message(w, r, http.StatusBadRequest, who, portalMessage{Heading: "Your message could not be read",
-			Message: fmt.Sprintf("Please go back and try again, with at most %d characters.", store.MaxPortalFeedback), Home: true})
+			Message: fmt.Sprintf("Please go back and try again, with at most %d characters.", portal.MaxFeedback), Home: true})
 		return
 	}
-	f := &store.PortalFeedback{AccountID: who.Account.ID, ContactID: &who.Contact.ID, Text: r.PostForm.Get("text")}
+	f := &waymark.PortalFeedback{AccountID: who.Account.ID, ContactID: &who.Contact.ID, Text: r.PostForm.Get("text")}
 	back := "/portal"
 	if s := r.PostForm.Get("case_id"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
@@ -597,21 +554,15 @@ func (p *portal) feedback(w http.ResponseWriter, r *http.Request, who *portalWho
 			back = "/portal/cases/" + s
 		}
 	}
-	n, err := p.h.db.CountPortalFeedbackSince(ctx, who.Contact.ID, p.h.now().Add(-24*time.Hour))
-	if err != nil {
-		p.serverError(w, r, who, err)
-		return
-	}
-	if n >= portalFeedbackPerDay {
-		w.Header().Set("Retry-After", "3600")
-		p.message(w, r, http.StatusTooManyRequests, who, portalMessage{Heading: "Thank you — that is a lot of messages",
-			Message: "You have sent many messages today. Please write to your relationship manager directly, or try again tomorrow.", Home: true})
-		return
-	}
-	err = p.h.db.AddPortalFeedback(ctx, f)
+	err := p.h.clients.SendFeedback(ctx, f)
 	switch waymark.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, back+"?thanks=1#feedback", http.StatusSeeOther)
+		return
+	case waymark.ERATELIMIT:
+		w.Header().Set("Retry-After", "3600")
+		p.message(w, r, http.StatusTooManyRequests, who, portalMessage{Heading: "Thank you — that is a lot of messages",
+			Message: "You have sent many messages today. Please write to your relationship manager directly, or try again tomorrow.", Home: true})
 		return
 	case waymark.ENOTFOUND:
 		p.notFound(w, r, who)
@@ -624,7 +575,7 @@ func (p *portal) feedback(w http.ResponseWriter, r *http.Request, who *portalWho
 	// Show the page again with what was typed and what is wrong with it.
 	msg := "Please write a message before you send it."
 	if f.Text != "" {
-		msg = fmt.Sprintf("Your message is too long: please keep it to %d characters.", store.MaxPortalFeedback)
+		msg = fmt.Sprintf("Your message is too long: please keep it to %d characters.", portal.MaxFeedback)
 	}
 	if back != "/portal" {
 		d, err := p.caseData(ctx, who, *f.CaseID)

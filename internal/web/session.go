@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
-	"github.com/waymark/waymark/internal/store"
 )
 
 // loginSlowdown is how long a login from a busy address waits before its
@@ -135,7 +134,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		cancelClient()
 	}
 
-	h.setSessionCookie(w, secret, store.SessionTTL)
+	h.setSessionCookie(w, secret, waymark.SessionTTL)
 	h.log.Info("web: login", "user_id", u.ID)
 	http.Redirect(w, r, data.Next, http.StatusSeeOther)
 }

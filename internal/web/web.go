@@ -18,7 +18,7 @@ import (
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
-	"github.com/waymark/waymark/internal/store"
+	"github.com/waymark/waymark/internal/portal"
 )
 
 // Config is what the UI needs to know about its deployment.
@@ -28,13 +28,13 @@ type Config struct {
 
 // Handler serves the UI.
 type Handler struct {
-	db     *store.DB
 	log    *slog.Logger
 	access *access.Service
 	cfg    Config
 	cases  *journey.Service
 	// accounts is the only door to accounts, contacts, personas and teams.
 	accounts *account.Service
+	clients  *portal.Service // what client contacts see in the portal
 	broker   *live.Broker
 	secure   bool // the session cookie is sent over https only
 
@@ -59,7 +59,7 @@ type Handler struct {
 func New(a *app.App, cfg Config) *Handler {
 	log := a.Log
 	h := &Handler{
-		db: a.DB, log: log, access: a.Access, cfg: cfg, cases: a.Journeys, accounts: a.Accounts, broker: a.Broker,
+		log: log, access: a.Access, cfg: cfg, cases: a.Journeys, accounts: a.Accounts, clients: a.Portal, broker: a.Broker,
 		byClient:      newLimiter(clientEvery, clientBurst),
 		byClientEmail: newLimiter(loginEvery, loginBurst),
 		loginSlowdown: loginSlowdown,
