@@ -37,6 +37,24 @@ func bidiControl(r rune) bool {
 	return false
 }
 
+// lineBreak reports whether r breaks a line though it is no control
+// character: the Unicode line and paragraph separators.
+func lineBreak(r rune) bool { return r == '\u2028' || r == '\u2029' }
+
+// unusable reports whether r has no business in a name: noncharacters,
+// the interlinear annotation controls, tag characters and private use.
+func unusable(r rune) bool {
+	switch {
+	case r >= '\uFDD0' && r <= '\uFDEF', r&0xFFFE == 0xFFFE:
+		return true
+	case r >= '\uFFF9' && r <= '\uFFFB':
+		return true
+	case r >= 0xE0000 && r <= 0xE007F:
+		return true
+	}
+	return unicode.Is(unicode.Co, r)
+}
+
 // TrimText trims white space and invisible characters from both ends of s.
 func TrimText(s string) string { return strings.TrimFunc(s, invisible) }
 
@@ -63,7 +81,7 @@ func (p *Problems) Text(field, s string, max int) string {
 	}
 	s = TrimText(s)
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || lineBreak(r) || unusable(r) {
 			p.Add(field, "must be one line of text, without control characters")
 			return s
 		}

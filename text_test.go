@@ -24,6 +24,11 @@ func TestSingleLineNamesRefuseInvisibleAndControlCharacters(t *testing.T) {
 		{"a right-to-left override is refused", "Acme\u202Egnp.exe", false, ""},
 		{"an isolate is refused", "Acme\u2066x\u2069", false, ""},
 		{"invalid UTF-8 is refused", "Acme\xff", false, ""},
+		{"a paragraph separator is refused", "Acme\u2029Steel", false, ""},
+		{"a line separator is refused", "Acme\u2028Steel", false, ""},
+		{"an interlinear annotation is refused", "Acme\uFFF9x", false, ""},
+		{"a noncharacter is refused", "Acme\uFFFF", false, ""},
+		{"a tag character is refused", "Ac\U000E0001me", false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var p waymark.Problems

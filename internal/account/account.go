@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/waymark/waymark"
 )
@@ -48,6 +49,9 @@ type Store interface {
 	CreateTeam(ctx context.Context, t *waymark.Team) error
 	UpdateTeam(ctx context.Context, id int64, apply func(*waymark.Team) error) (*waymark.Team, error)
 	DeleteTeam(ctx context.Context, id int64) error
+	// JourneysNaming names the journeys any version of which names the
+	// team or the persona (the other id 0).
+	JourneysNaming(ctx context.Context, teamID, personaID int64) ([]string, error)
 
 	// TODO(access): user names belong to the access area; these two stay
 	// here until its service offers them.
@@ -380,6 +384,11 @@ func (s *Service) DeletePersona(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
+		if js, err := s.store.JourneysNaming(ctx, 0, id); err != nil {
+			return err
+		} else if len(js) > 0 {
+			return waymark.Errorf(waymark.ECONFLICT, "Touchpoints of %s involve %s; take the persona off them first.", strings.Join(js, ", "), ps.Name)
+		}
 		if err := s.store.DeletePersona(ctx, id); err != nil {
 			return err
 		}
@@ -465,6 +474,13 @@ func (s *Service) DeleteTeam(ctx context.Context, id int64) error {
 		t, err := s.store.Team(ctx, id)
 		if err != nil {
 			return err
+		}
+		// Checked in the transaction, so no journey can start naming the
+		// team between the check and the delete.
+		if js, err := s.store.JourneysNaming(ctx, id, 0); err != nil {
+			return err
+		} else if len(js) > 0 {
+			return waymark.Errorf(waymark.ECONFLICT, "%s still owns stages or touchpoints of %s; give them to another team first.", t.Name, strings.Join(js, ", "))
 		}
 		if err := s.store.DeleteTeam(ctx, id); err != nil {
 			return err

@@ -300,3 +300,48 @@ func TestNamesAndDatesAreCheckedByTheService(t *testing.T) {
 		}
 	})
 }
+
+// TestTeamsAndPersonasInUseAreNotDeleted: a team that owns a stage or a
+// touchpoint of any version of a journey, or a persona a touchpoint
+// involves, is refused as a conflict naming the journey; once no version
+// names it any more it can go. (Cases keep old versions, so an old version
+// counts.)
+func TestTeamsAndPersonasInUseAreNotDeleted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newService(db)
+		ctx := context.Background()
+		admin := as(waymark.RoleAdmin)
+		sales, risk, spare := &waymark.Team{Name: "Sales"}, &waymark.Team{Name: "Risk"}, &waymark.Team{Name: "Spare"}
+		for _, tm := range []*waymark.Team{sales, risk, spare} {
+			if err := s.CreateTeam(admin, tm); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfo := &waymark.Persona{Name: "CFO", Role: waymark.DecisionMaker}
+		if err := s.CreatePersona(admin, cfo); err != nil {
+			t.Fatal(err)
+		}
+		j := &waymark.Journey{Name: "Corporate lending", Stages: []waymark.Stage{
+			{Key: "meet", Name: "Meeting", OwnerTeamID: sales.ID, Touchpoints: []waymark.Touchpoint{{Name: "Kick-off", Channel: "meeting", OwnerTeamID: risk.ID, PersonaIDs: []int64{cfo.ID}}}},
+		}, Tracks: []waymark.Track{{Key: "std", Name: "Standard", Rank: 1, Stages: []string{"meet"}, TargetDays: map[string]int{"meet": 2}}}}
+		if err := db.CreateJourney(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, "deleting the stage owner", s.DeleteTeam(admin, sales.ID), waymark.ECONFLICT)
+		wantCode(t, "deleting the touchpoint owner", s.DeleteTeam(admin, risk.ID), waymark.ECONFLICT)
+		wantCode(t, "deleting a persona on a touchpoint", s.DeletePersona(admin, cfo.ID), waymark.ECONFLICT)
+		if _, err := s.Team(admin, sales.ID); err != nil {
+			t.Fatalf("the refused delete removed the team: %v", err)
+		}
+		if err := s.DeleteTeam(admin, spare.ID); err != nil {
+			t.Fatalf("deleting a team nothing names: %v", err)
+		}
+		// Version 2 no longer names Risk or the CFO, but version 1 does.
+		v2 := *j
+		v2.Stages = []waymark.Stage{{Key: "meet", Name: "Meeting", OwnerTeamID: sales.ID}}
+		if err := db.ReplaceJourney(ctx, j.ID, 0, &v2); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, "deleting a team an old version names", s.DeleteTeam(admin, risk.ID), waymark.ECONFLICT)
+	})
+}

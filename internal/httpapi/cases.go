@@ -85,6 +85,9 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, _ waymark.Pr
 		c.AccountID = id
 	}
 	if b.At.Set && !b.At.Null {
+		if !waymark.TimeInBounds(b.At.V) { // the zero time too: it would mean "now"
+			return waymark.Invalid("at", "must lie between 1900-01-01 and 2200-01-01")
+		}
 		c.StartedAt = b.At.V.UTC()
 	}
 	if err := s.journeys.StartCase(r.Context(), c); err != nil {
@@ -113,6 +116,9 @@ func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, _ waymark.Prin
 	}
 	ev := &waymark.CaseEvent{Type: b.Type, ToStage: b.ToStage, Reason: b.Reason}
 	if b.At.Set && !b.At.Null {
+		if !waymark.TimeInBounds(b.At.V) {
+			return waymark.Invalid("at", "must lie between 1900-01-01 and 2200-01-01")
+		}
 		ev.At = b.At.V.UTC()
 	}
 	c, err := s.journeys.Move(r.Context(), id, ev, b.FromStage)

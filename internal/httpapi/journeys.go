@@ -143,14 +143,20 @@ func parseDay(r *http.Request, name string, def time.Time, p *waymark.Problems) 
 	if s == "" {
 		return def
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC()
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		d, derr := waymark.ParseDate(s)
+		if derr != nil {
+			p.Add(name, "must be a date like 2026-12-31")
+			return def
+		}
+		t = d.Time
 	}
-	if d, err := waymark.ParseDate(s); err == nil {
-		return d.Time
+	if !waymark.TimeInBounds(t) {
+		p.Add(name, "must lie between 1900-01-01 and 2200-01-01")
+		return def
 	}
-	p.Add(name, "must be a date like 2026-12-31")
-	return def
+	return t.UTC()
 }
 
 func (s *Server) journeyAnalytics(w http.ResponseWriter, r *http.Request, _ waymark.Principal) error {

@@ -370,6 +370,8 @@ var scenarios = []scenario{
 
 	// Journeys.
 	{Name: "a viewer lists journeys", Method: "GET", Path: "/api/v1/journeys", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 2, "items.0.name": "Loan application"}},
+	{Name: "a team that owns a journey's stages cannot be deleted", Method: "DELETE", Path: "/api/v1/teams/{team}", As: "admin", Status: 409},
+	{Name: "the refused delete left the team", Method: "GET", Path: "/api/v1/teams/{team}", As: "viewer", Status: 200},
 	{Name: "a viewer reads a journey map with its handovers", Method: "GET", Path: "/api/v1/journeys/{journey}", As: "viewer", Status: 200, Fields: map[string]any{
 		"version": 1, "kind": "onboarding", "default_track": "express", "stages.#": 3, "stages.0.touchpoints.0.id": "apply-1", "stages.0.touchpoints.0.owner_team_id": "{team}",
 		"handovers.#": 1, "handovers.0.from_stage": "apply", "handovers.0.to_team_id": "{team2}", "tracks.1.target_days.review": 3, "rules.0.value": 5e6, "variant_of": nil}},
@@ -386,6 +388,8 @@ var scenarios = []scenario{
 	{Name: "a replace made from the current version makes the next one", Method: "PUT", Path: "/api/v1/journeys/{journey}", As: "manager", Header: map[string]string{"If-Match": `"2"`}, Body: `{"name":"Loan application","kind":"onboarding","stages":[{"key":"apply","name":"Application","owner_team_id":{team}},{"key":"decide","name":"Decision","owner_team_id":{team}}],"tracks":[{"key":"express","rank":1,"stages":["apply","decide"],"target_days":{"apply":1,"decide":1}}]}`, Status: 200, Fields: map[string]any{"version": 3}},
 	{Name: "a replaced journey must still be valid", Method: "PUT", Path: "/api/v1/journeys/{journey}", As: "manager", Body: `{"name":"Loan application","stages":[],"tracks":[]}`, Status: 422, Errors: []string{"stages", "tracks"}},
 	{Name: "a viewer reads a journey's analytics", Method: "GET", Path: "/api/v1/journeys/{journey}/analytics?from=2020-01-01&track=express", As: "viewer", Status: 200, Fields: map[string]any{"journey_id": "{journey}", "track": "express"}},
+	{Name: "journey analytics refuse dates out of bounds, year 1 included", Method: "GET", Path: "/api/v1/journeys/{journey}/analytics?from=0001-01-01&to=9999-12-31", As: "viewer", Status: 422, Errors: []string{"from", "to"}},
+	{Name: "a case started at the zero time is refused, not started now", Method: "POST", Path: "/api/v1/cases", As: "member", Body: `{"journey_id":{journey},"account_id":"ext:CRM-2","at":"0001-01-01T00:00:00Z"}`, Status: 422, Errors: []string{"at"}},
 	{Name: "journey analytics need dates and a track of the journey", Method: "GET", Path: "/api/v1/journeys/{journey}/analytics?from=yesterday&track=nope", As: "viewer", Status: 422, Errors: []string{"from", "track"}},
 	{Name: "a journey with cases cannot be deleted", Method: "DELETE", Path: "/api/v1/journeys/{journey}", As: "manager", Status: 409},
 	{Name: "a manager deletes a journey no case ran on", Method: "DELETE", Path: "/api/v1/journeys/{doomed_journey}", As: "manager", Status: 204},

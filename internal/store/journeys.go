@@ -223,3 +223,41 @@ func (db *DB) DeleteJourney(ctx context.Context, id int64) error {
 		return deleteByID(ctx, tx, "journeys", id, "Journey")
 	})
 }
+
+// JourneysNaming returns the names of the journeys any version of which
+// names the team (teamID) or the persona (personaID) — give one, the other
+// 0 — so that a team or persona still in use is not deleted from under a
+// map or the cases that run on an old version.
+func (db *DB) JourneysNaming(ctx context.Context, teamID, personaID int64) ([]string, error) {
+	rows, err := db.query(ctx, `SELECT v.journey_id, v.definition, j.name FROM journey_versions v JOIN journeys j ON j.id = v.journey_id ORDER BY j.name, v.journey_id, v.version`)
+	if err != nil {
+		return nil, fmt.Errorf("journeys naming: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	seen := map[int64]bool{}
+	for rows.Next() {
+		var (
+			id        int64
+			def, name string
+		)
+		if err := rows.Scan(&id, &def, &name); err != nil {
+			return nil, err
+		}
+		if seen[id] {
+			continue
+		}
+		var d journeyDoc
+		if err := json.Unmarshal([]byte(def), &d); err != nil {
+			return nil, fmt.Errorf("journey %d: %w", id, err)
+		}
+		j := waymark.Journey{Stages: d.Stages}
+		_, byTeam := j.TeamIDs()[teamID]
+		_, byPersona := j.PersonaIDs()[personaID]
+		if (teamID != 0 && byTeam) || (personaID != 0 && byPersona) {
+			seen[id] = true
+			out = append(out, name)
+		}
+	}
+	return out, rows.Err()
+}

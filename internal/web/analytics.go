@@ -191,6 +191,10 @@ func (h *Handler) journeyAnalytics(w http.ResponseWriter, r *http.Request) {
 			p.Errors[name] = "Enter a date like " + today.Format(time.DateOnly) + "."
 			return def
 		}
+		if !waymark.TimeInBounds(d) || !waymark.TimeInBounds(d.AddDate(0, 0, 1)) {
+			p.Errors[name] = "Enter a date between 1900 and 2199."
+			return def
+		}
 		return d
 	}
 	to := day("to", today)
@@ -202,6 +206,9 @@ func (h *Handler) journeyAnalytics(w http.ResponseWriter, r *http.Request) {
 	if to.Sub(from) > 10*366*24*time.Hour {
 		p.Errors["from"] = "Choose a period of ten years or less."
 		from = to.AddDate(-10, 0, 0)
+	}
+	if first := waymark.EarliestTime.AddDate(0, 0, 1).In(loc); from.Before(first) {
+		from = time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, loc)
 	}
 	track := q.Get("track")
 	if track != "" {

@@ -58,6 +58,10 @@ func (h *Handler) startCaseForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) startCase(w http.ResponseWriter, r *http.Request) {
+	if !h.cases.Permissions(r.Context()).WorkCases {
+		h.forbidden(w, r, "start cases")
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		h.fail(w, r, waymark.Errorf(waymark.EBADREQUEST, "The form could not be read."))

@@ -84,6 +84,9 @@ func TestViewerCannotStartACase(t *testing.T) {
 		wantNoBody(t, w.get(fmt.Sprintf("/cases?journey=%d", w.journey.ID)), "start-case-link")
 		res := w.post("/cases/new", url.Values{"journey_id": {fmt.Sprint(w.journey.ID)}, "account_id": {fmt.Sprint(w.account.ID)}, "step": {"start"}})
 		wantStatus(t, res, http.StatusForbidden)
+		preview := w.post("/cases/new", url.Values{"journey_id": {fmt.Sprint(w.journey.ID)}, "account_id": {fmt.Sprint(w.account.ID)}, "step": {"preview"}})
+		wantStatus(t, preview, http.StatusForbidden)
+		wantNoBody(t, preview, "Start the case")
 		cs, err := w.js.Cases(context.Background(), waymark.CaseFilter{Page: waymark.Page{Limit: 10}})
 		if err != nil || len(cs) != 0 {
 			t.Fatalf("a viewer's post started %d cases (%v)", len(cs), err)

@@ -546,6 +546,16 @@ func TestJourneyAnalyticsPage(t *testing.T) {
 			wantNoBody(t, res, `data-chart="chart-durations"`, `id="bottleneck"`)
 		})
 
+		t.Run("dates out of 1900–2199 are named, not a server error", func(t *testing.T) {
+			for _, q := range []string{"?to=9999-12-31", "?to=1900-01-01", "?from=0001-01-01"} {
+				res := s.get(path + q)
+				wantStatus(t, res, http.StatusOK)
+				if q != "?to=1900-01-01" {
+					wantBody(t, res, "Enter a date between 1900 and 2199.")
+				}
+			}
+		})
+
 		f.playCases(t, db, 6, 3)
 		t.Run("with cases it draws the charts and calls out the bottleneck", func(t *testing.T) {
 			res := s.get(path)

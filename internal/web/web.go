@@ -183,7 +183,7 @@ func userFrom(r *http.Request) *waymark.User {
 
 // crossOrigin answers a state-changing request that came from another site.
 func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
-	h.log.Warn("web: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+	h.log.Warn("web: cross-origin request refused", "method", r.Method, "path", redactPath(r.URL.Path),
 		"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
 	h.render(w, r, http.StatusForbidden, "error", page{Title: "Refused", Data: errorPage{
 		Status: http.StatusForbidden, Heading: "Request refused",
@@ -205,4 +205,15 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// redactPath hides the one-time secret of a set-password or portal link
+// path, for logs.
+func redactPath(p string) string {
+	for _, prefix := range []string{"/set-password/", "/portal/enter/"} {
+		if strings.HasPrefix(p, prefix) && len(p) > len(prefix) {
+			return prefix + "…"
+		}
+	}
+	return p
 }
