@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,9 +38,13 @@ type DB struct {
 	commits    *groupCommit // SQLite only
 	stmts      sync.Map     // SQLite writer's prepared statements, by query
 	unprepared sync.Map     // queries to prepare between two batches
+	readStmts  stmtCache    // SQLite readers' prepared statements, by query
 
 	now func() time.Time
 }
+
+// readers is the size of the SQLite reader pool, kept open.
+const readers = 8
 
 // Open opens the database named by url: "sqlite:PATH" (or a bare path) or a
 // "postgres://" URL. It does not migrate; call Migrate.
@@ -70,7 +75,14 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=mmap_size(268435456)"); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
-	db.read.SetMaxOpenConns(8)
+	// Keep every reader open: a new modernc connection re-parses the
+	// schema and runs the pragmas, which cost more than most reads. With
+	// Go's default of 2 idle connections, a burst of reads opened and
+	// closed hundreds of connections a second.
+	db.read.SetMaxOpenConns(readers)
+	db.read.SetMaxIdleConns(readers)
+	db.read.SetConnMaxLifetime(0)
+	db.read.SetConnMaxIdleTime(0)
 	if err := db.write.PingContext(ctx); err != nil {
 		return fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -271,6 +283,9 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	if tx := txFrom(ctx); tx != nil {
 		return tx.Query(ctx, query, args...)
 	}
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return db.read.QueryContext(ctx, db.dialect.rebind(query), args...)
 }
 
@@ -280,8 +295,57 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	if tx := txFrom(ctx); tx != nil {
 		return tx.QueryRow(ctx, query, args...)
 	}
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return db.read.QueryRowContext(ctx, db.dialect.rebind(query), args...)
 }
+
+// readStmt returns the SQLite readers' prepared statement for query,
+// preparing it the first time, or nil when the query is to run unprepared
+// (PostgreSQL, where pgx caches statements per connection itself; a query
+// that does not prepare, whose error the unprepared run then reports; or a
+// full cache). A *sql.Stmt of the pool is prepared once on each reader
+// connection that runs it, and the readers stay open, so each read query is
+// parsed at most once per connection.
+func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
+	if db.commits == nil {
+		return nil
+	}
+	return db.readStmts.get(query, func() (*sql.Stmt, error) { return db.read.PrepareContext(ctx, query) })
+}
+
+// maxStmts bounds a statement cache, in case some query text is built with
+// values in it: past it, new queries run unprepared.
+const maxStmts = 1000
+
+// stmtCache holds prepared statements by query text.
+type stmtCache struct {
+	m sync.Map
+	n atomic.Int32
+}
+
+func (c *stmtCache) get(query string, prepare func() (*sql.Stmt, error)) *sql.Stmt {
+	if st, ok := c.m.Load(query); ok {
+		return st.(*sql.Stmt)
+	}
+	if c.n.Load() >= maxStmts {
+		return nil
+	}
+	st, err := prepare()
+	if err != nil {
+		return nil
+	}
+	if prev, loaded := c.m.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	c.n.Add(1)
+	return st
+}
+
+// len returns how many statements are cached.
+func (c *stmtCache) len() int { return int(c.n.Load()) }
 
 // RedactURL hides the password of a database URL, for logs.
 func RedactURL(raw string) string {
