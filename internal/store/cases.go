@@ -103,7 +103,7 @@ func (db *DB) Case(ctx context.Context, id int64) (*waymark.Case, error) {
 	if err != nil {
 		return nil, notFound(err, "Case")
 	}
-	return c, loadCaseParts(ctx, db.read, db.dialect, []*waymark.Case{c})
+	return c, loadCaseParts(ctx, db.reader(), db.dialect, []*waymark.Case{c})
 }
 
 // Cases lists cases, with their steps and cells, by id.
@@ -157,7 +157,7 @@ func (db *DB) Cases(ctx context.Context, f waymark.CaseFilter) ([]*waymark.Case,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, loadCaseParts(ctx, db.read, db.dialect, out)
+	return out, loadCaseParts(ctx, db.reader(), db.dialect, out)
 }
 
 // CaseEvents returns a case's history, oldest first.
@@ -186,7 +186,7 @@ func (tx *Tx) CaseForUpdate(ctx context.Context, id int64) (*waymark.Case, error
 	if err != nil {
 		return nil, notFound(err, "Case")
 	}
-	return c, loadCaseParts(ctx, tx.tx, tx.d, []*waymark.Case{c})
+	return c, loadCaseParts(ctx, txQuerier{tx}, tx.d, []*waymark.Case{c})
 }
 
 // JourneyVersion loads a journey version (0: the current one) in a transaction.

@@ -43,8 +43,8 @@ type DB struct {
 	now func() time.Time
 }
 
-// readers is the size of the SQLite reader pool, kept open.
-const readers = 8
+// readerConns is the size of the SQLite reader pool, kept open.
+const readerConns = 8
 
 // Open opens the database named by url: "sqlite:PATH" (or a bare path) or a
 // "postgres://" URL. It does not migrate; call Migrate.
@@ -79,8 +79,8 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	// schema and runs the pragmas, which cost more than most reads. With
 	// Go's default of 2 idle connections, a burst of reads opened and
 	// closed hundreds of connections a second.
-	db.read.SetMaxOpenConns(readers)
-	db.read.SetMaxIdleConns(readers)
+	db.read.SetMaxOpenConns(readerConns)
+	db.read.SetMaxIdleConns(readerConns)
 	db.read.SetConnMaxLifetime(0)
 	db.read.SetConnMaxIdleTime(0)
 	if err := db.write.PingContext(ctx); err != nil {
@@ -313,6 +313,32 @@ func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
 		return nil
 	}
 	return db.readStmts.get(query, func() (*sql.Stmt, error) { return db.read.PrepareContext(ctx, query) })
+}
+
+// QueryContext runs a query on the reader pool, prepared on SQLite (see
+// readStmt): *readers is a querier for helpers that take one. query is
+// already rebound to the dialect.
+func (r *readers) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db := (*DB)(r)
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.read.QueryContext(ctx, query, args...)
+}
+
+// readers is the DB seen as the pool of readers.
+type readers DB
+
+// reader returns the reader pool as a querier that prepares its statements.
+func (db *DB) reader() *readers { return (*readers)(db) }
+
+// txQuerier is a transaction as a querier, through the writer's prepared
+// statements on SQLite. query is already rebound to the dialect (rebinding
+// it again changes nothing).
+type txQuerier struct{ tx *Tx }
+
+func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.tx.Query(ctx, query, args...)
 }
 
 // maxStmts bounds a statement cache, in case some query text is built with
