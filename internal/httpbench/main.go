@@ -577,6 +577,20 @@ end
 func pgSchema(base string) (string, func(), error) {
 	ctx := context.Background()
 	schema := "bench_" + randHex()
+	// pgx.Connect refuses the pool's own settings (pool_max_conns …).
+	admin, err := url.Parse(base)
+	if err != nil {
+		return "", nil, err
+	}
+	aq := admin.Query()
+	for k := range aq {
+		if strings.HasPrefix(k, "pool_") {
+			aq.Del(k)
+		}
+	}
+	admin.RawQuery = aq.Encode()
+	base0 := base
+	base = admin.String()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
 		return "", nil, fmt.Errorf("connect to postgres: %w", err)
@@ -591,7 +605,7 @@ func pgSchema(base string) (string, func(), error) {
 			conn.Close(ctx)
 		}
 	}
-	u, err := url.Parse(base)
+	u, err := url.Parse(base0)
 	if err != nil {
 		return "", nil, err
 	}

@@ -46,6 +46,10 @@ type DB struct {
 // readerConns is the size of the SQLite reader pool, kept open.
 const readerConns = 8
 
+// pgConns is the size of the PostgreSQL pool, unless the URL sets
+// pool_max_conns.
+const pgConns = 32
+
 // Open opens the database named by url: "sqlite:PATH" (or a bare path) or a
 // "postgres://" URL. It does not migrate; call Migrate.
 func Open(ctx context.Context, rawURL string) (*DB, error) {
@@ -96,8 +100,12 @@ func (db *DB) openPostgres(ctx context.Context, rawURL string) error {
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)
 	}
-	if cfg.MaxConns < 8 {
-		cfg.MaxConns = 8
+	// Every write holds a connection until its commit is on disk, and
+	// PostgreSQL flushes the commits waiting together in one go: more
+	// connections than pgx's default (4, or the cores) let concurrent
+	// requests share those flushes. pool_max_conns in the URL overrides it.
+	if !strings.Contains(rawURL, "pool_max_conns") {
+		cfg.MaxConns = pgConns
 	}
 	if db.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return fmt.Errorf("open postgres: %w", err)
