@@ -48,7 +48,7 @@ const readerConns = 8
 
 // pgConns is the size of the PostgreSQL pool, unless the URL sets
 // pool_max_conns.
-const pgConns = 32
+const pgConns = 16
 
 // Open opens the database named by url: "sqlite:PATH" (or a bare path) or a
 // "postgres://" URL. It does not migrate; call Migrate.
