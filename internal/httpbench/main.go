@@ -79,7 +79,7 @@ func main() {
 	flag.BoolVar(&pg, "postgres", false, "also run on PostgreSQL (WAYMARK_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres)")
 	flag.BoolVar(&noSQLite, "no-sqlite", false, "skip SQLite")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write one CPU profile of the server per route and database into this folder instead of measuring")
-	flag.IntVar(&c.casesPerThr, "cases", 256, "cases per wrk thread for the case-event route")
+	flag.IntVar(&c.casesPerThr, "cases", 512, "cases per wrk thread for the case-event route")
 	flag.Parse()
 	c.routes = strings.Split(routes, ",")
 	for _, r := range c.routes {
@@ -275,6 +275,31 @@ func runDB(c config, tmp, name, dbURL string) error {
 		}
 	}
 	report(name, c, results)
+	return reportRefusals(base)
+}
+
+// reportRefusals prints the answers other than 2xx the server counted
+// (its /metrics), by route and status, so that a non-2xx in the table can
+// be told apart: a refusal or a failure.
+func reportRefusals(base string) error {
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "waymark_http_requests_total{") && !strings.Contains(l, `status="2`) {
+			lines = append(lines, "    "+l)
+		}
+	}
+	if len(lines) > 0 {
+		fmt.Printf("Answers other than 2xx over the whole run (seeding included), from /metrics:\n\n%s\n\n", strings.Join(lines, "\n"))
+	}
 	return nil
 }
 
