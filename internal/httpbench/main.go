@@ -79,6 +79,7 @@ func main() {
 	flag.BoolVar(&pg, "postgres", false, "also run on PostgreSQL (WAYMARK_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres)")
 	flag.BoolVar(&noSQLite, "no-sqlite", false, "skip SQLite")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write one CPU profile of the server per route and database into this folder instead of measuring")
+	flag.StringVar(&logPath, "log", "", "append the servers' logs (warnings and errors) to this file")
 	flag.IntVar(&c.casesPerThr, "cases", 512, "cases per wrk thread for the case-event route")
 	flag.Parse()
 	c.routes = strings.Split(routes, ",")
@@ -452,7 +453,7 @@ type server struct {
 
 // startWaymark starts `waymark serve` and waits until it is ready.
 func startWaymark(bin, addr, dbURL, cpuprofile, tmp string) (*server, error) {
-	logf, err := os.Create(filepath.Join(tmp, "server.log"))
+	logf, err := os.OpenFile(serverLog(tmp), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -476,13 +477,23 @@ func startWaymark(bin, addr, dbURL, cpuprofile, tmp string) (*server, error) {
 		}
 		select {
 		case err := <-s.done:
-			log, _ := os.ReadFile(filepath.Join(tmp, "server.log"))
+			log, _ := os.ReadFile(serverLog(tmp))
 			return nil, fmt.Errorf("waymark serve ended: %v\n%s", err, log)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 	s.stop()
 	return nil, errors.New("waymark serve did not become ready in 60s")
+}
+
+// logPath is where the servers' logs go (-log), else a temporary file.
+var logPath string
+
+func serverLog(tmp string) string {
+	if logPath != "" {
+		return logPath
+	}
+	return filepath.Join(tmp, "server.log")
 }
 
 // stop ends the server gracefully (SIGINT), so that a CPU profile is
