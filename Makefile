@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.Version=$(VERSION)
 ASSETS  := internal/web/static/dist/.built
 
-.PHONY: all build run test bench assets clean
+.PHONY: all build run test bench bench-go bench-http assets clean
 
 all: build
 
@@ -26,8 +26,19 @@ test: assets
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 
-bench: assets
+# bench runs the Go benchmarks and then the HTTP load benchmark.
+bench: bench-go bench-http
+
+bench-go: assets
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 3 ./... | tee bench.out
+
+# The HTTP API under wrk (64 connections, 3 runs of 10 s per route) beside a
+# bare net/http handler, on SQLite, and on PostgreSQL too when
+# WAYMARK_TEST_POSTGRES_URL is set. Needs wrk (Debian: apt-get install wrk).
+# BENCH_HTTP_FLAGS passes more flags, e.g. -cpuprofile DIR or -routes get-account.
+bench-http: assets
+	@command -v wrk >/dev/null || { echo "bench-http needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(GO) run ./internal/httpbench $(BENCH_HTTP_FLAGS) | tee bench-http.out
 
 clean:
 	rm -rf bin internal/web/static/dist web/node_modules

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -87,6 +89,19 @@ func runServe(ctx context.Context, e env, args []string) error {
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
+	}
+	// A hidden switch for the load benchmarks (internal/httpbench): a CPU
+	// profile of the whole run, written when the server stops.
+	if path := os.Getenv("WAYMARK_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("WAYMARK_CPUPROFILE: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("WAYMARK_CPUPROFILE: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return serve(ctx, log, ln, c, nil)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,30 @@ type Metrics struct {
 	Registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+
+	// The series already used, so that a request does not hash its labels
+	// again: counters by routeStatus, latency observers by route.
+	counters  sync.Map
+	observers sync.Map
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+// observe counts a request and its latency.
+func (m *Metrics) observe(route string, status int, d time.Duration) {
+	c, ok := m.counters.Load(routeStatus{route, status})
+	if !ok {
+		c, _ = m.counters.LoadOrStore(routeStatus{route, status}, m.requests.WithLabelValues(route, strconv.Itoa(status)))
+	}
+	c.(prometheus.Counter).Inc()
+	o, ok := m.observers.Load(route)
+	if !ok {
+		o, _ = m.observers.LoadOrStore(route, m.latency.WithLabelValues(route))
+	}
+	o.(prometheus.Observer).Observe(d.Seconds())
 }
 
 // NewMetrics makes a registry with Go, process and HTTP measures.
@@ -111,9 +136,16 @@ func Observe(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 				route = "unmatched"
 			}
 			d := time.Since(start)
-			m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-			m.latency.WithLabelValues(route).Observe(d.Seconds())
-			log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
+			status := sw.status
+			if status == 0 { // nothing written: net/http answers 200
+				status = http.StatusOK
+			}
+			m.observe(route, status, d)
+			// Checked first: the arguments of a disabled log line are
+			// still boxed, a handful of allocations per request.
+			if log.Enabled(r.Context(), slog.LevelDebug) {
+				log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", status, "duration_ms", float64(d.Microseconds())/1000)
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})

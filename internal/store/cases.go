@@ -213,7 +213,7 @@ func (db *DB) CaseForUpdate(ctx context.Context, id int64) (*waymark.Case, error
 		if c, err = scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`+tx.d.forUpdate(), id)); err != nil {
 			return notFound(err, "Case")
 		}
-		return loadCaseParts(ctx, tx.tx, tx.d, []*waymark.Case{c})
+		return loadCaseParts(ctx, txQuerier{tx}, tx.d, []*waymark.Case{c})
 	})
 	return c, err
 }
@@ -222,9 +222,9 @@ func (db *DB) CaseForUpdate(ctx context.Context, id int64) (*waymark.Case, error
 // reader pool.
 func (db *DB) querier(ctx context.Context) querier {
 	if tx := txFrom(ctx); tx != nil {
-		return tx.tx
+		return txQuerier{tx}
 	}
-	return db.read
+	return db.reader()
 }
 
 // AccountOwner returns the owner of an account, or a 422 naming account_id

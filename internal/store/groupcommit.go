@@ -16,6 +16,11 @@ type groupCommit struct {
 	reqs   chan *writeReq
 	wg     sync.WaitGroup
 	closed chan struct{}
+
+	// The savepoint statements every shared batch runs around each write,
+	// prepared once. (BEGIN and COMMIT are sent by the driver's Tx; they
+	// cannot be prepared through database/sql.)
+	savepoint, release, rollbackTo *sql.Stmt
 }
 
 type writeReq struct {
@@ -29,6 +34,10 @@ const maxBatch = 256
 
 func newGroupCommit(db *sql.DB, idle func()) *groupCommit {
 	g := &groupCommit{db: db, idle: idle, reqs: make(chan *writeReq, 1024), closed: make(chan struct{})}
+	// Unprepared (nil) when preparing fails; run then sends the text.
+	g.savepoint, _ = db.Prepare("SAVEPOINT w")
+	g.release, _ = db.Prepare("RELEASE w")
+	g.rollbackTo, _ = db.Prepare("ROLLBACK TO w")
 	g.wg.Add(1)
 	go g.loop()
 	return g
@@ -109,7 +118,7 @@ func (g *groupCommit) run(batch []*writeReq) {
 		if len(batch) == 1 {
 			errs[i] = safeCall(r.fn, tx)
 		} else {
-			errs[i] = inSavepoint(tx, r.fn)
+			errs[i] = g.inSavepoint(tx, r.fn)
 		}
 		if errs[i] == nil {
 			ok++
@@ -130,21 +139,33 @@ func (g *groupCommit) run(batch []*writeReq) {
 	}
 }
 
-func inSavepoint(tx *sql.Tx, fn func(*sql.Tx) error) error {
-	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+func (g *groupCommit) inSavepoint(tx *sql.Tx, fn func(*sql.Tx) error) error {
+	if err := execIn(tx, g.savepoint, "SAVEPOINT w"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	if err := safeCall(fn, tx); err != nil {
-		if _, rerr := tx.Exec("ROLLBACK TO w"); rerr != nil {
+		if rerr := execIn(tx, g.rollbackTo, "ROLLBACK TO w"); rerr != nil {
 			return fmt.Errorf("rollback to savepoint: %w (after %w)", rerr, err)
 		}
-		tx.Exec("RELEASE w")
+		execIn(tx, g.release, "RELEASE w")
 		return err
 	}
-	if _, err := tx.Exec("RELEASE w"); err != nil {
+	if err := execIn(tx, g.release, "RELEASE w"); err != nil {
 		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
+}
+
+// execIn runs a prepared statement without arguments in tx, or query when
+// st is nil.
+func execIn(tx *sql.Tx, st *sql.Stmt, query string) error {
+	var err error
+	if st != nil {
+		_, err = tx.Stmt(st).Exec()
+	} else {
+		_, err = tx.Exec(query)
+	}
+	return err
 }
 
 func safeCall(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,9 +38,17 @@ type DB struct {
 	commits    *groupCommit // SQLite only
 	stmts      sync.Map     // SQLite writer's prepared statements, by query
 	unprepared sync.Map     // queries to prepare between two batches
+	readStmts  stmtCache    // SQLite readers' prepared statements, by query
 
 	now func() time.Time
 }
+
+// readerConns is the size of the SQLite reader pool, kept open.
+const readerConns = 8
+
+// pgConns is the size of the PostgreSQL pool, unless the URL sets
+// pool_max_conns.
+const pgConns = 16
 
 // Open opens the database named by url: "sqlite:PATH" (or a bare path) or a
 // "postgres://" URL. It does not migrate; call Migrate.
@@ -70,7 +79,14 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=mmap_size(268435456)"); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
-	db.read.SetMaxOpenConns(8)
+	// Keep every reader open: a new modernc connection re-parses the
+	// schema and runs the pragmas, which cost more than most reads. With
+	// Go's default of 2 idle connections, a burst of reads opened and
+	// closed hundreds of connections a second.
+	db.read.SetMaxOpenConns(readerConns)
+	db.read.SetMaxIdleConns(readerConns)
+	db.read.SetConnMaxLifetime(0)
+	db.read.SetConnMaxIdleTime(0)
 	if err := db.write.PingContext(ctx); err != nil {
 		return fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -84,8 +100,12 @@ func (db *DB) openPostgres(ctx context.Context, rawURL string) error {
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)
 	}
-	if cfg.MaxConns < 8 {
-		cfg.MaxConns = 8
+	// Every write holds a connection until its commit is on disk, and
+	// PostgreSQL flushes the commits waiting together in one go: more
+	// connections than pgx's default (4, or the cores) let concurrent
+	// requests share those flushes. pool_max_conns in the URL overrides it.
+	if !strings.Contains(rawURL, "pool_max_conns") {
+		cfg.MaxConns = pgConns
 	}
 	if db.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return fmt.Errorf("open postgres: %w", err)
@@ -271,6 +291,9 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	if tx := txFrom(ctx); tx != nil {
 		return tx.Query(ctx, query, args...)
 	}
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return db.read.QueryContext(ctx, db.dialect.rebind(query), args...)
 }
 
@@ -280,8 +303,83 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	if tx := txFrom(ctx); tx != nil {
 		return tx.QueryRow(ctx, query, args...)
 	}
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return db.read.QueryRowContext(ctx, db.dialect.rebind(query), args...)
 }
+
+// readStmt returns the SQLite readers' prepared statement for query,
+// preparing it the first time, or nil when the query is to run unprepared
+// (PostgreSQL, where pgx caches statements per connection itself; a query
+// that does not prepare, whose error the unprepared run then reports; or a
+// full cache). A *sql.Stmt of the pool is prepared once on each reader
+// connection that runs it, and the readers stay open, so each read query is
+// parsed at most once per connection.
+func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
+	if db.commits == nil {
+		return nil
+	}
+	return db.readStmts.get(query, func() (*sql.Stmt, error) { return db.read.PrepareContext(ctx, query) })
+}
+
+// QueryContext runs a query on the reader pool, prepared on SQLite (see
+// readStmt): *readers is a querier for helpers that take one. query is
+// already rebound to the dialect.
+func (r *readers) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db := (*DB)(r)
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.read.QueryContext(ctx, query, args...)
+}
+
+// readers is the DB seen as the pool of readers.
+type readers DB
+
+// reader returns the reader pool as a querier that prepares its statements.
+func (db *DB) reader() *readers { return (*readers)(db) }
+
+// txQuerier is a transaction as a querier, through the writer's prepared
+// statements on SQLite. query is already rebound to the dialect (rebinding
+// it again changes nothing).
+type txQuerier struct{ tx *Tx }
+
+func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.tx.Query(ctx, query, args...)
+}
+
+// maxStmts bounds a statement cache, in case some query text is built with
+// values in it: past it, new queries run unprepared.
+const maxStmts = 1000
+
+// stmtCache holds prepared statements by query text.
+type stmtCache struct {
+	m sync.Map
+	n atomic.Int32
+}
+
+func (c *stmtCache) get(query string, prepare func() (*sql.Stmt, error)) *sql.Stmt {
+	if st, ok := c.m.Load(query); ok {
+		return st.(*sql.Stmt)
+	}
+	if c.n.Load() >= maxStmts {
+		return nil
+	}
+	st, err := prepare()
+	if err != nil {
+		return nil
+	}
+	if prev, loaded := c.m.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	c.n.Add(1)
+	return st
+}
+
+// len returns how many statements are cached.
+func (c *stmtCache) len() int { return int(c.n.Load()) }
 
 // RedactURL hides the password of a database URL, for logs.
 func RedactURL(raw string) string {
