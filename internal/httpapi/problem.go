@@ -26,6 +26,10 @@ var statusOf = map[string]int{
 	"unavailable":         http.StatusServiceUnavailable,
 }
 
+// StatusClientClosed is the status a request gets when its client closed
+// the connection before the answer (nginx's 499): counted apart from errors.
+const StatusClientClosed = 499
+
 // Problem is an RFC 9457 problem document.
 type Problem struct {
 	Type   string               `json:"type"`
@@ -47,6 +51,12 @@ func StatusOf(err error) int {
 // are logged in full and answered with a generic message.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status := StatusOf(err)
+	if status == http.StatusInternalServerError && r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		// The client went away before the answer: nothing went wrong here,
+		// and nobody reads the answer (499, as proxies log it).
+		w.WriteHeader(StatusClientClosed)
+		return
+	}
 	if status == http.StatusInternalServerError {
 		log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

@@ -392,6 +392,8 @@ func (h *Handler) showCase(w http.ResponseWriter, r *http.Request) {
 		p.Done = "The case is cancelled."
 	case "cell":
 		p.Done = "The work cell is changed."
+	case waymark.EventStart:
+		p.Done = "The case is started on the " + p.Track.Name + " track, at " + stageNameOf(p, c.CurrentStage) + "."
 	}
 	h.render(w, r, http.StatusOK, "case_view", page{Title: p.Title, Nav: "cases", User: userFrom(r), Data: p})
 }

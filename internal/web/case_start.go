@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,6 +36,8 @@ type caseStartPage struct {
 type indicatorField struct {
 	Key, Value string
 	Numeric    bool
+	Rules      []string // the rules that read it, in words
+	Error      string
 }
 
 type caseStartPreview struct {
@@ -73,13 +76,15 @@ func (h *Handler) startCase(w http.ResponseWriter, r *http.Request) {
 	p.JourneyID, _ = strconv.ParseInt(f.Get("journey_id"), 10, 64)
 	p.AccountID, _ = strconv.ParseInt(f.Get("account_id"), 10, 64)
 	c := &waymark.Case{JourneyID: p.JourneyID, AccountID: p.AccountID, Title: p.Title, Indicators: map[string]any{}}
+	typed := map[string]string{} // as typed, to show again
 	for k, vs := range f {
 		key, ok := strings.CutPrefix(k, "ind.")
 		if !ok || strings.TrimSpace(vs[0]) == "" {
 			continue
 		}
 		v := strings.TrimSpace(vs[0])
-		if n, err := strconv.ParseFloat(v, 64); err == nil {
+		typed[key] = v
+		if n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64); err == nil {
 			c.Indicators[key] = n
 		} else {
 			c.Indicators[key] = v
@@ -108,21 +113,32 @@ func (h *Handler) startCase(w http.ResponseWriter, r *http.Request) {
 	if p.AccountID == 0 {
 		p.Errors["account_id"] = "Choose an account."
 	}
+	if j != nil {
+		// A rule that compares numbers needs a number: "lots" would make it
+		// silently not hold, and the case take a faster track.
+		for _, rule := range j.Rules {
+			if v, ok := c.Indicators[rule.Indicator].(string); ok && numericRule(rule) {
+				p.Errors["ind."+rule.Indicator] = fmt.Sprintf("Enter a number, like 5000000 (not %q).", v)
+			}
+		}
+	}
 	if len(p.Errors) > 0 {
-		h.showStartCase(w, r, http.StatusUnprocessableEntity, &p, c.Indicators)
+		h.showStartCase(w, r, http.StatusUnprocessableEntity, &p, typed)
 		return
 	}
 	if f.Get("step") != "start" {
-		track, reasons, err := h.cases.ChooseTrack(ctx, j.ID, c.Indicators)
+		track, _, err := h.cases.ChooseTrack(ctx, j.ID, c.Indicators)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		p.Preview = &caseStartPreview{JourneyName: j.Name, Variant: variant, TrackName: track.Name, TrackDays: track.TargetTotal(), Reasons: reasons}
-		if p.Preview.TrackName == "" {
-			p.Preview.TrackName = track.Key
+		p.Preview = &caseStartPreview{JourneyName: j.Name, Variant: variant, TrackName: cmp.Or(track.Name, track.Key), TrackDays: track.TargetTotal()}
+		for _, rule := range j.Rules {
+			if rule.Holds(c.Indicators) {
+				p.Preview.Reasons = append(p.Preview.Reasons, ruleWords(j, rule))
+			}
 		}
-		h.showStartCase(w, r, http.StatusOK, &p, c.Indicators)
+		h.showStartCase(w, r, http.StatusOK, &p, typed)
 		return
 	}
 	if err := h.cases.StartCase(ctx, c); err != nil {
@@ -141,7 +157,7 @@ func (h *Handler) startCase(w http.ResponseWriter, r *http.Request) {
 				p.Errors[""] += fe.Field + " " + fe.Message + ". "
 			}
 		}
-		h.showStartCase(w, r, httpapi.StatusOf(err), &p, c.Indicators)
+		h.showStartCase(w, r, httpapi.StatusOf(err), &p, typed)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/cases/%d?done=start", c.ID), http.StatusSeeOther)
@@ -184,23 +200,36 @@ func (h *Handler) journeyForAccount(r *http.Request, journeyID, accountID int64)
 	return j, "", nil
 }
 
-func (h *Handler) showStartCase(w http.ResponseWriter, r *http.Request, status int, p *caseStartPage, indicators map[string]any) {
+// numericRule reports whether a rule compares numbers.
+func numericRule(r waymark.TrackRule) bool {
+	v := strings.TrimSpace(string(r.Value))
+	return v != "" && v[0] != '"' && v[0] != '[' && v != "true" && v != "false"
+}
+
+func (h *Handler) showStartCase(w http.ResponseWriter, r *http.Request, status int, p *caseStartPage, typed map[string]string) {
 	ctx := r.Context()
 	js, err := h.cases.AllJourneys(ctx)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	keys := map[string]bool{}
+	fields := map[string]*indicatorField{}
 	for _, j := range js {
 		if j.VariantOf != nil {
 			continue // variants are chosen for the account, not picked
 		}
 		p.Journeys = append(p.Journeys, editOption{strconv.FormatInt(j.ID, 10), j.Name})
-		if j.ID == p.JourneyID {
-			for _, rule := range j.Rules {
-				keys[rule.Indicator] = !strings.HasPrefix(string(rule.Value), `"`) && !strings.HasPrefix(string(rule.Value), `[`)
+		if j.ID != p.JourneyID {
+			continue
+		}
+		for _, rule := range j.Rules {
+			fl := fields[rule.Indicator]
+			if fl == nil {
+				fl = &indicatorField{Key: rule.Indicator, Value: typed[rule.Indicator], Error: p.Errors["ind."+rule.Indicator]}
+				fields[rule.Indicator] = fl
 			}
+			fl.Numeric = fl.Numeric || numericRule(rule)
+			fl.Rules = append(fl.Rules, ruleWords(j, rule))
 		}
 	}
 	accounts, err := h.accounts.AccountChoices(ctx)
@@ -211,12 +240,8 @@ func (h *Handler) showStartCase(w http.ResponseWriter, r *http.Request, status i
 	for _, a := range accounts {
 		p.Accounts = append(p.Accounts, editOption{strconv.FormatInt(a.ID, 10), a.Name})
 	}
-	for k, numeric := range keys {
-		v := ""
-		if x, ok := indicators[k]; ok {
-			v = fmt.Sprint(x)
-		}
-		p.Fields = append(p.Fields, indicatorField{Key: k, Value: v, Numeric: numeric})
+	for _, fl := range fields {
+		p.Fields = append(p.Fields, *fl)
 	}
 	slices.SortFunc(p.Fields, func(a, b indicatorField) int { return strings.Compare(a.Key, b.Key) })
 	h.render(w, r, status, "case_start", page{Title: "Start a case", Nav: "cases", User: userFrom(r), Data: p})

@@ -35,9 +35,17 @@ func TestMemberStartsACaseSeeingItsTrackFirst(t *testing.T) {
 		t.Run("the preview names the track the rules choose, and stores nothing", func(t *testing.T) {
 			res := w.post("/cases/new", url.Values{"journey_id": {jid}, "account_id": {aid}, "title": {"Factory expansion"}, "ind.amount": {"6000000"}, "step": {"preview"}})
 			wantStatus(t, res, http.StatusOK)
-			wantBody(t, res, "Track: Advanced", "amount gt 5000000 → advanced", "Start the case")
+			wantBody(t, res, "Track: Advanced", "amount &gt; 5,000,000 → Advanced", "Start the case")
 			if n := countCases(); n != 0 {
 				t.Fatalf("a preview stored %d cases", n)
+			}
+		})
+		t.Run("a word where a rule compares numbers is named, not read as a miss", func(t *testing.T) {
+			res := w.post("/cases/new", url.Values{"journey_id": {jid}, "account_id": {aid}, "ind.amount": {"lots"}, "step": {"start"}})
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			wantBody(t, res, "Enter a number, like 5000000 (not &#34;lots&#34;).", `value="lots"`)
+			if n := countCases(); n != 0 {
+				t.Fatalf("a refused form stored %d cases", n)
 			}
 		})
 		t.Run("a missing account is named and stores nothing", func(t *testing.T) {
@@ -60,6 +68,7 @@ func TestMemberStartsACaseSeeingItsTrackFirst(t *testing.T) {
 		t.Run("confirming starts the case on that track", func(t *testing.T) {
 			res := w.post("/cases/new", url.Values{"journey_id": {jid}, "account_id": {aid}, "title": {"Factory expansion"}, "ind.amount": {"6000000"}, "step": {"start"}})
 			wantStatus(t, res, http.StatusSeeOther)
+			wantBody(t, w.get(res.Header.Get("Location")), "The case is started on the Advanced track, at First meeting.")
 			m := regexp.MustCompile(`^/cases/(\d+)`).FindStringSubmatch(res.Header.Get("Location"))
 			if m == nil {
 				t.Fatalf("redirected to %q, want the case page", res.Header.Get("Location"))
