@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/httpapi"
 )
 
 // cellEdit is the form that changes a case's work cell: a row per member
@@ -53,7 +54,7 @@ func (e *cellEdit) setRows(cell []waymark.CellMember) {
 // relationship manager, a user twice) shows the page again with the reason.
 func (h *Handler) setCell(w http.ResponseWriter, r *http.Request) {
 	u := userFrom(r)
-	if !u.Role.AtLeast(waymark.RoleMember) {
+	if !h.cases.Permissions(r.Context()).WorkCases {
 		h.render(w, r, http.StatusForbidden, "error", page{Title: "Not allowed", User: u, Data: errorPage{
 			Status: http.StatusForbidden, Heading: "Not allowed",
 			Message: "Your role lets you read cases but not change their work cell.",
@@ -85,17 +86,13 @@ func (h *Handler) setCell(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, fmt.Sprintf("/cases/%d?done=cell", id), http.StatusSeeOther)
 		return
 	}
-	status := http.StatusUnprocessableEntity
 	switch waymark.ErrorCode(err) {
-	case waymark.EINVALID:
-	case waymark.ENOTFOUND:
+	case waymark.EINVALID, waymark.ECONFLICT: // shown on the page again
+	default:
 		h.fail(w, r, err)
 		return
-	default:
-		h.serverError(w, r, err)
-		return
 	}
-	h.refused(w, r, id, status, func(p *casePage) {
+	h.refused(w, r, id, httpapi.StatusOf(err), func(p *casePage) {
 		if p.CellEdit != nil {
 			p.CellEdit.setRows(cell)
 		}

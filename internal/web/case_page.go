@@ -129,6 +129,7 @@ var cellRoleLabels = map[string]string{"relationship_manager": "Relationship man
 
 // caseView builds a case's page.
 func (h *Handler) caseView(ctx context.Context, c *waymark.Case, u *waymark.User) (casePage, error) {
+	work := h.cases.Permissions(ctx).WorkCases // the user may move the case and change its cell
 	loc, now := h.cases.Location(), h.now().UTC()
 	l, _, err := h.loadCaseNames(ctx, true)
 	if err != nil {
@@ -285,7 +286,7 @@ func (h *Handler) caseView(ctx context.Context, c *waymark.Case, u *waymark.User
 		p.Timeline = append(p.Timeline, v)
 	}
 
-	if u != nil && u.Role.AtLeast(waymark.RoleMember) && !p.Closed && cur >= 0 {
+	if work && !p.Closed && cur >= 0 {
 		m := &caseMoves{From: c.Steps[cur].StageKey, FromName: stageName(c.Steps[cur].StageKey)}
 		if c.Status == waymark.CaseBlocked {
 			m.Unblock = true
@@ -304,7 +305,7 @@ func (h *Handler) caseView(ctx context.Context, c *waymark.Case, u *waymark.User
 		}
 		p.Moves = m
 	}
-	if u != nil && u.Role.AtLeast(waymark.RoleMember) && !p.Closed {
+	if work && !p.Closed {
 		p.CellEdit = newCellEdit(c.Cell, l.users)
 	}
 	id := strconv.FormatInt(c.ID, 10)
@@ -412,7 +413,7 @@ func stageNameOf(p casePage, key string) string {
 // reason, and changes nothing.
 func (h *Handler) moveCase(w http.ResponseWriter, r *http.Request) {
 	u := userFrom(r)
-	if !u.Role.AtLeast(waymark.RoleMember) {
+	if !h.cases.Permissions(r.Context()).WorkCases {
 		h.render(w, r, http.StatusForbidden, "error", page{Title: "Not allowed", User: u, Data: errorPage{
 			Status: http.StatusForbidden, Heading: "Not allowed",
 			Message: "Your role lets you read cases but not move them. Ask an admin for the member role if you work on cases.",

@@ -28,10 +28,9 @@ func (h *Handler) registerJourneys(mux *http.ServeMux) {
 }
 
 // canDesign reports whether the request's user may create and edit
-// journeys: managers and admins.
-func canDesign(r *http.Request) bool {
-	u := userFrom(r)
-	return u != nil && u.Role.AtLeast(waymark.RoleManager)
+// journeys, as the journey service says (managers and admins).
+func (h *Handler) canDesign(r *http.Request) bool {
+	return h.cases.Permissions(r.Context()).EditJourneys
 }
 
 // journeyForbidden renders the 403 page.
@@ -262,7 +261,7 @@ func (h *Handler) journeys(w http.ResponseWriter, r *http.Request) {
 	for _, j := range js {
 		byID[j.ID] = j.Name
 	}
-	p := journeysPage{CanDesign: canDesign(r)}
+	p := journeysPage{CanDesign: h.canDesign(r)}
 	for _, j := range js {
 		row := journeyRow{Journey: j, KindLabel: kindLabel(j.Kind), Open: open[j.ID], BoardURL: journeyBoardURL(j.ID, "")}
 		for _, s := range j.Stages {
@@ -442,7 +441,7 @@ func (h *Handler) journeyMap(w http.ResponseWriter, r *http.Request) {
 	}
 	p := buildMap(j, nm, open)
 	p.Current, p.Old, p.Versions = cur.Version, j.Version != cur.Version, versions
-	p.CanEdit = canDesign(r) && !p.Old
+	p.CanEdit = h.canDesign(r) && !p.Old
 	p.Saved = j.UpdatedAt
 	if n, err := strconv.Atoi(r.URL.Query().Get("saved")); err == nil && n == cur.Version && !p.Old {
 		p.JustSaved = n

@@ -50,7 +50,7 @@ var slotPart = regexp.MustCompile(`^(stages|tracks|rules)\[(\d+)\](?:\.touchpoin
 
 // newJourney shows the editor for a new journey.
 func (h *Handler) newJourney(w http.ResponseWriter, r *http.Request) {
-	if !canDesign(r) {
+	if !h.canDesign(r) {
 		h.journeyForbidden(w, r, "Only managers and admins design journeys. Ask one of them to create this one, or to change your role.")
 		return
 	}
@@ -60,7 +60,7 @@ func (h *Handler) newJourney(w http.ResponseWriter, r *http.Request) {
 
 // editJourney shows the editor for a journey's current version.
 func (h *Handler) editJourney(w http.ResponseWriter, r *http.Request) {
-	if !canDesign(r) {
+	if !h.canDesign(r) {
 		h.journeyForbidden(w, r, "Only managers and admins edit journeys. You can still read the map and its analytics.")
 		return
 	}
@@ -98,7 +98,7 @@ func (h *Handler) showEditor(w http.ResponseWriter, r *http.Request, status int,
 
 // createJourney handles the new journey's form.
 func (h *Handler) createJourney(w http.ResponseWriter, r *http.Request) {
-	if !canDesign(r) {
+	if !h.canDesign(r) {
 		h.journeyForbidden(w, r, "Only managers and admins design journeys.")
 		return
 	}
@@ -107,7 +107,7 @@ func (h *Handler) createJourney(w http.ResponseWriter, r *http.Request) {
 
 // updateJourney handles an existing journey's form.
 func (h *Handler) updateJourney(w http.ResponseWriter, r *http.Request) {
-	if !canDesign(r) {
+	if !h.canDesign(r) {
 		h.journeyForbidden(w, r, "Only managers and admins edit journeys.")
 		return
 	}
