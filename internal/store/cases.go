@@ -140,22 +140,27 @@ func (db *DB) Cases(ctx context.Context, f waymark.CaseFilter) ([]*waymark.Case,
 	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, limit(f.Limit))
+	return db.casesOf(ctx, "list cases", q, args...)
+}
+
+// casesOf runs a query of caseColumns and loads each case's steps and cell.
+func (db *DB) casesOf(ctx context.Context, what, q string, args ...any) ([]*waymark.Case, error) {
 	rows, err := db.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	var out []*waymark.Case
 	for rows.Next() {
 		c, err := scanCase(rows)
 		if err != nil {
 			rows.Close()
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out = append(out, c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, loadCaseParts(ctx, db.querier(ctx), db.dialect, out)
 }
@@ -163,25 +168,8 @@ func (db *DB) Cases(ctx context.Context, f waymark.CaseFilter) ([]*waymark.Case,
 // RecentClosedCases returns an account's n most recently completed or
 // cancelled cases, newest first, with their steps and cells.
 func (db *DB) RecentClosedCases(ctx context.Context, accountID int64, n int) ([]*waymark.Case, error) {
-	rows, err := db.query(ctx, `SELECT `+caseColumns+` FROM cases WHERE account_id = ? AND status IN ('completed', 'cancelled')
+	return db.casesOf(ctx, "recent cases", `SELECT `+caseColumns+` FROM cases WHERE account_id = ? AND status IN ('completed', 'cancelled')
 		ORDER BY last_event_at DESC, id DESC LIMIT ?`, accountID, limit(n))
-	if err != nil {
-		return nil, fmt.Errorf("recent cases: %w", err)
-	}
-	var out []*waymark.Case
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, loadCaseParts(ctx, db.querier(ctx), db.dialect, out)
 }
 
 // CaseEvents returns a case's history, oldest first.

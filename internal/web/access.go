@@ -46,23 +46,6 @@ func (h *Handler) publicURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// denied renders the page that fits a domain error the form could not
-// show next to a field (forbidden, not found, internal), with the status
-// of the one table the API uses too.
-func (h *Handler) denied(w http.ResponseWriter, r *http.Request, err error) {
-	status := httpapi.StatusOf(err)
-	switch {
-	case status == http.StatusNotFound:
-		h.notFound(w, r, waymark.ErrorMessage(err))
-	case status >= 500:
-		h.serverError(w, r, err)
-	default:
-		h.render(w, r, status, "error", page{Title: "Refused", User: userFrom(r), Data: errorPage{
-			Status: status, Heading: http.StatusText(status), Message: waymark.ErrorMessage(err),
-		}})
-	}
-}
-
 // fieldMessages maps each bad field of err to its message ("team_ids[0]"
 // counts as "team_ids"); ok is false when err is not about fields.
 func fieldMessages(err error) (map[string]string, bool) {
@@ -170,12 +153,12 @@ func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, status int
 // usersPage lists users with the invite form (admins only).
 func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request) {
 	if !h.access.Permissions(r.Context()).ManageUsers {
-		h.denied(w, r, waymark.Errorf(waymark.EFORBIDDEN, "Only admins manage users."))
+		h.fail(w, r, waymark.Errorf(waymark.EFORBIDDEN, "Only admins manage users."))
 		return
 	}
 	v, err := h.usersView(r)
 	if err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	h.renderUsers(w, r, http.StatusOK, v)
@@ -185,7 +168,7 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request) {
 // set-password link to hand over.
 func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) {
 	if err := readSmallForm(w, r); err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	u := &waymark.User{Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Role: waymark.Role(r.PostForm.Get("role"))}
@@ -209,13 +192,13 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) {
 	if form.Errors == nil && err != nil {
 		var ok bool
 		if form.Errors, ok = fieldMessages(err); !ok {
-			h.denied(w, r, err)
+			h.fail(w, r, err)
 			return
 		}
 	}
 	v, verr := h.usersView(r)
 	if verr != nil {
-		h.denied(w, r, verr)
+		h.fail(w, r, verr)
 		return
 	}
 	if form.Errors != nil {
@@ -235,7 +218,7 @@ func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, apply func(
 		err = readSmallForm(w, r)
 	}
 	if err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	_, err = h.access.UpdateUser(r.Context(), id, func(u *waymark.User) error { apply(u); return nil }, "")
@@ -244,12 +227,12 @@ func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, apply func(
 		return
 	}
 	if _, ok := fieldMessages(err); !ok {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	v, verr := h.usersView(r)
 	if verr != nil {
-		h.denied(w, r, verr)
+		h.fail(w, r, verr)
 		return
 	}
 	v.Error = waymark.ErrorMessage(err)
@@ -272,17 +255,17 @@ func (h *Handler) changeStatus(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) reinvite(w http.ResponseWriter, r *http.Request) {
 	id, err := pathIDOf(r)
 	if err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	inv, err := h.access.Reinvite(r.Context(), id)
 	if err != nil && waymark.ErrorCode(err) != waymark.ECONFLICT {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	v, verr := h.usersView(r)
 	if verr != nil {
-		h.denied(w, r, verr)
+		h.fail(w, r, verr)
 		return
 	}
 	if err != nil {
@@ -354,7 +337,7 @@ func (h *Handler) renderTokens(w http.ResponseWriter, r *http.Request, status in
 func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request) {
 	v, err := h.tokensView(r)
 	if err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	h.renderTokens(w, r, http.StatusOK, v)
@@ -365,7 +348,7 @@ func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request) {
 // once.
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) {
 	if err := readSmallForm(w, r); err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	me := userFrom(r).ID
@@ -375,13 +358,13 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var ok bool
 		if errs, ok = fieldMessages(err); !ok {
-			h.denied(w, r, err)
+			h.fail(w, r, err)
 			return
 		}
 	}
 	v, verr := h.tokensView(r)
 	if verr != nil {
-		h.denied(w, r, verr)
+		h.fail(w, r, verr)
 		return
 	}
 	if errs != nil {
@@ -400,7 +383,7 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 		err = h.access.RevokeToken(r.Context(), id)
 	}
 	if err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/settings/tokens", http.StatusSeeOther)
@@ -422,7 +405,7 @@ func (h *Handler) passwordPage(w http.ResponseWriter, r *http.Request) {
 // current one; their other sessions end.
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	if err := readSmallForm(w, r); err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	keep := ""
@@ -435,7 +418,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var ok bool
 		if v.Errors, ok = fieldMessages(err); !ok {
-			h.denied(w, r, err)
+			h.fail(w, r, err)
 			return
 		}
 		status = http.StatusUnprocessableEntity
@@ -462,7 +445,7 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request) {
 	}
 	entries, err := h.access.AuditLog(r.Context(), f)
 	if err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	v := auditView{accessTabs: h.tabs(r, "audit"), Entries: entries, ObjectType: f.ObjectType,
@@ -499,7 +482,7 @@ func (h *Handler) setPasswordForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	if err := readSmallForm(w, r); err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	u, session, err := h.access.SetPasswordWithLink(r.Context(), token, r.PostForm.Get("password"))
@@ -551,7 +534,7 @@ type PortalLinkView struct {
 func (h *Handler) portalLink(w http.ResponseWriter, r *http.Request) {
 	id, err := pathIDOf(r)
 	if err != nil {
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	v := PortalLinkView{ContactID: id}
@@ -561,7 +544,7 @@ func (h *Handler) portalLink(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		v.URL, v.Expires = h.publicURL(r)+link.Path, link.ExpiresAt
 	case httpapi.StatusOf(err) == http.StatusNotFound || httpapi.StatusOf(err) >= 500:
-		h.denied(w, r, err)
+		h.fail(w, r, err)
 		return
 	default:
 		v.Error, status = waymark.ErrorMessage(err), httpapi.StatusOf(err)

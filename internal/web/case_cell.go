@@ -53,12 +53,8 @@ func (e *cellEdit) setRows(cell []waymark.CellMember) {
 // above): rows with no user are left out; a refused cell (not exactly one
 // relationship manager, a user twice) shows the page again with the reason.
 func (h *Handler) setCell(w http.ResponseWriter, r *http.Request) {
-	u := userFrom(r)
 	if !h.cases.Permissions(r.Context()).WorkCases {
-		h.render(w, r, http.StatusForbidden, "error", page{Title: "Not allowed", User: u, Data: errorPage{
-			Status: http.StatusForbidden, Heading: "Not allowed",
-			Message: "Your role lets you read cases but not change their work cell.",
-		}})
+		h.forbidden(w, r, "change work cells")
 		return
 	}
 	id, ok := caseID(r)

@@ -414,10 +414,7 @@ func stageNameOf(p casePage, key string) string {
 func (h *Handler) moveCase(w http.ResponseWriter, r *http.Request) {
 	u := userFrom(r)
 	if !h.cases.Permissions(r.Context()).WorkCases {
-		h.render(w, r, http.StatusForbidden, "error", page{Title: "Not allowed", User: u, Data: errorPage{
-			Status: http.StatusForbidden, Heading: "Not allowed",
-			Message: "Your role lets you read cases but not move them. Ask an admin for the member role if you work on cases.",
-		}})
+		h.forbidden(w, r, "move cases")
 		return
 	}
 	id, ok := caseID(r)

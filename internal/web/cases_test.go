@@ -409,7 +409,7 @@ func TestViewerSeesNoMoveFormsAndCannotMove(t *testing.T) {
 
 		res := w.post(path+"/move", url.Values{"type": {"advance"}, "from_stage": {"meeting"}})
 		wantStatus(t, res, http.StatusForbidden)
-		wantBody(t, res, "Your role lets you read cases but not move them.")
+		wantBody(t, res, "Your role (viewer) may not move cases.")
 		now, err := w.js.Case(context.Background(), c.ID)
 		if err != nil {
 			t.Fatal(err)
