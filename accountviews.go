@@ -52,10 +52,10 @@ type Renewal struct {
 
 // SearchHit is one result of the global search.
 type SearchHit struct {
-	Kind        string // "account" or "contact"
-	ID          int64  // the account's or the contact's id
-	Name        string
-	Detail      string // an account's external id, a contact's email
+	Kind        string // "account", "contact" or "case"
+	ID          int64  // the account's, the contact's or the case's id
+	Name        string // a case's title
+	Detail      string // an account's external id, a contact's email, a case's journey
 	AccountID   int64
 	AccountName string // for a contact, the account it belongs to
 }

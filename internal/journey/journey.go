@@ -542,6 +542,12 @@ func (s *Service) AccountCases(ctx context.Context, accountID int64, max int) (o
 	return open, closed, s.FillETA(ctx, open)
 }
 
+// SearchCases finds cases by id or by words of their title, for the global
+// search.
+func (s *Service) SearchCases(ctx context.Context, q string, max int) ([]waymark.SearchHit, error) {
+	return s.store.SearchCases(ctx, q, max)
+}
+
 // CaseEvents returns a case's history, oldest first.
 func (s *Service) CaseEvents(ctx context.Context, id int64) ([]waymark.CaseEvent, error) {
 	return s.store.CaseEvents(ctx, id)

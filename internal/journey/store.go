@@ -28,6 +28,7 @@ type Store interface {
 	Cases(ctx context.Context, f waymark.CaseFilter) ([]*waymark.Case, error)
 	CaseEvents(ctx context.Context, caseID int64) ([]waymark.CaseEvent, error)
 	RecentClosedCases(ctx context.Context, accountID int64, n int) ([]*waymark.Case, error)
+	SearchCases(ctx context.Context, q string, max int) ([]waymark.SearchHit, error)
 	CaseForUpdate(ctx context.Context, id int64) (*waymark.Case, error)
 	AccountOwner(ctx context.Context, accountID int64) (*int64, error)
 	InsertCase(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent, loc *time.Location) error

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -472,4 +473,35 @@ func sameStep(a, b waymark.Step) bool {
 	eqB := func(x, y *bool) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
 	return a.Status == b.Status && eqT(a.StartedAt, b.StartedAt) && eqT(a.AcceptedAt, b.AcceptedAt) && eqT(a.CompletedAt, b.CompletedAt) &&
 		eqT(a.DueAt, b.DueAt) && eqT(a.BreachedAt, b.BreachedAt) && eqB(a.OnTime, b.OnTime)
+}
+
+// SearchCases finds cases by id (when q is a number) or by words of their
+// title, open ones first, newest first, at most max.
+func (db *DB) SearchCases(ctx context.Context, q string, max int) ([]waymark.SearchHit, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(q, "#"), 10, 64)
+	if err != nil {
+		id = -1
+	}
+	rows, err := db.query(ctx, `SELECT c.id, c.title, j.name, a.id, a.name FROM cases c
+		JOIN accounts a ON a.id = c.account_id JOIN journeys j ON j.id = c.journey_id
+		WHERE c.id = ? OR LOWER(c.title) LIKE ? ESCAPE '\'
+		ORDER BY CASE WHEN c.id = ? THEN 0 WHEN c.status IN ('active', 'blocked') THEN 1 ELSE 2 END, c.id DESC LIMIT ?`,
+		id, likePattern(q), id, limit(max))
+	if err != nil {
+		return nil, fmt.Errorf("search cases: %w", err)
+	}
+	defer rows.Close()
+	var out []waymark.SearchHit
+	for rows.Next() {
+		h := waymark.SearchHit{Kind: "case"}
+		if err := rows.Scan(&h.ID, &h.Name, &h.Detail, &h.AccountID, &h.AccountName); err != nil {
+			return nil, fmt.Errorf("search cases: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
 }

@@ -123,3 +123,23 @@ func TestAccountPageListsItsOpenAndRecentCases(t *testing.T) {
 		wantNoBody(t, page, "account-start-case")
 	})
 }
+
+func TestSearchFindsCasesByTitleAndNumber(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		w.loginAs(w.viewer)
+		c := w.start("Working capital <line>", w.account, time.Hour, nil)
+		other := w.start("Bridge loan", w.account, time.Hour, nil)
+		link := fmt.Sprintf(`href="/cases/%d"`, c.ID)
+
+		res := w.get("/search?q=capital")
+		wantStatus(t, res, http.StatusOK)
+		wantBody(t, res, link, "Working capital &lt;line&gt;", "Corporate lending · Nordbank")
+		wantNoBody(t, res, fmt.Sprintf(`href="/cases/%d"`, other.ID))
+
+		res = w.get(fmt.Sprintf("/search?q=%d", c.ID))
+		wantBody(t, res, link)
+		live := w.get("/search?q=capital", "HX-Request", "true", "HX-Target", "search-results")
+		wantBody(t, live, "Cases", link)
+	})
+}

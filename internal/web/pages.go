@@ -251,6 +251,7 @@ type searchPage struct {
 	Q        string
 	Accounts []waymark.SearchHit
 	Contacts []waymark.SearchHit
+	Cases    []waymark.SearchHit
 }
 
 // search finds accounts and contacts. From the top bar's live search (htmx)
@@ -279,7 +280,12 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	if d := time.Since(start); d > 100*time.Millisecond {
 		h.log.Warn("web: slow search", "duration_ms", d.Milliseconds())
 	}
-	p := searchPage{Q: q}
+	cases, err := h.cases.SearchCases(r.Context(), q, max)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	p := searchPage{Q: q, Cases: cases}
 	for _, hit := range hits {
 		if hit.Kind == "account" {
 			p.Accounts = append(p.Accounts, hit)
