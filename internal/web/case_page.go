@@ -205,6 +205,11 @@ func (h *Handler) caseView(ctx context.Context, c *waymark.Case, u *waymark.User
 	p.DueDate = dateLabel(c.DueAt, loc)
 	if !p.Closed {
 		p.Due = dueOf(&c.DueAt, now, loc)
+		// Not yet due, but past cases say it will finish late: the due
+		// date is at risk, not on track (the ETA beside it says by how much).
+		if p.Due.State == "green" && c.ExpectedCompletion != nil && daysApart(c.DueAt, *c.ExpectedCompletion, loc) > 0 {
+			p.Due.State, p.Due.Label = "amber", "At risk"
+		}
 	}
 	p.ETA = etaOf(c, loc)
 

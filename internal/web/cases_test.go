@@ -295,9 +295,14 @@ func TestCasePageShowsStepsTrackETACellAndTimeline(t *testing.T) {
 		if a, b := strings.Index(res.body, "Sent back for rework"), strings.Index(res.body, "<strong>Started</strong>"); a < 0 || b < 0 || a > b {
 			t.Error("the timeline is not newest first")
 		}
-		if !regexp.MustCompile(`Expected</dt><dd id="case-eta"><span>\d+ \w+ \d{4}</span><span class="eta-note state-(red|green)">(<span aria-hidden="true">⚠ </span>)?(\d+ days? (after|before) the due date|on the due date)</span>`).MatchString(res.body) {
+		if !regexp.MustCompile(`Expected <span class="muted small">from past cases</span></dt><dd id="case-eta"><span>\d+ \w+ \d{4}</span><span class="eta-note state-(red|green)">(<span aria-hidden="true">⚠ </span>)?(\d+ days? (after|before) the due date|on the due date)</span>`).MatchString(res.body) {
 			i := strings.Index(res.body, `id="case-eta"`)
 			t.Errorf("the ETA is not put against the due date: %.300s", res.body[max(i, 0):])
+		}
+		// Past cases say it will be late: the due date is at risk, not on
+		// track, though it has not passed.
+		if strings.Contains(res.body, "15 days after the due date") && !strings.Contains(res.body, `title="At risk"`) {
+			t.Error("a case expected after its due date still shows its due date as on track")
 		}
 
 		t.Run("live.js gets the case's part alone", func(t *testing.T) {
