@@ -6,6 +6,7 @@ package web
 // which decides who may do what; the pages only ask it what to show.
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -412,7 +413,17 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		keep = c.Value
 	}
+	// Guesses at the current password (from a session left open) are
+	// limited like logins: a few, then one now and then.
+	ok, cancel := h.byClientEmail.reserve(fmt.Sprintf("password-change %d", userFrom(r).ID))
+	if !ok {
+		h.fail(w, r, waymark.Errorf(waymark.ERATELIMIT, "Too many attempts at your current password. Wait a minute and try again."))
+		return
+	}
 	err := h.access.ChangePassword(r.Context(), r.PostForm.Get("current_password"), r.PostForm.Get("new_password"), keep)
+	if err == nil {
+		cancel() // a right password does not count against the limit
+	}
 	v := passwordView{accessTabs: h.tabs(r, "password"), Done: err == nil}
 	status := http.StatusOK
 	if err != nil {

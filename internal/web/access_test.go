@@ -154,6 +154,16 @@ func TestChangingOnesOwnPassword(t *testing.T) {
 		wantStatus(t, elsewhere.get("/"), http.StatusSeeOther) // the others end
 		wantStatus(t, s.newClientOf().login(u.Email, password), http.StatusUnauthorized)
 		wantStatus(t, s.newClientOf().login(u.Email, "a brand new password"), http.StatusSeeOther)
+
+		// Guesses at the current password from an open session are limited
+		// like logins: after five wrong ones (the first above), even the
+		// right one waits.
+		for i := 0; i < 4; i++ {
+			wantStatus(t, me.post("/settings/password", url.Values{"current_password": {fmt.Sprintf("guess %d", i)}, "new_password": {"another new password"}}), http.StatusUnprocessableEntity)
+		}
+		limited := me.post("/settings/password", url.Values{"current_password": {"a brand new password"}, "new_password": {"another new password"}})
+		wantStatus(t, limited, http.StatusTooManyRequests)
+		wantStatus(t, s.newClientOf().login(u.Email, "a brand new password"), http.StatusSeeOther) // unchanged
 	})
 }
 
