@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -27,6 +28,51 @@ type Service struct {
 	live   Notifier
 	queue  Enqueuer
 	now    func() time.Time
+
+	estimates estimateCache // the ETA's stage medians, per journey
+}
+
+// estimateTTL is how long a journey's stage medians are kept in memory for
+// the ETA. A case completed here refreshes them at once; one completed on
+// another server is seen within this time.
+const estimateTTL = 10 * time.Second
+
+// estimateCache keeps each journey's stage medians for a short while: every
+// case read and move shows an ETA, and the medians change only when a case
+// completes.
+type estimateCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedEstimates
+}
+
+type cachedEstimates struct {
+	at  time.Time
+	est map[string]map[string]waymark.StageEstimate
+}
+
+func (c *estimateCache) get(journeyID int64, now time.Time) (map[string]map[string]waymark.StageEstimate, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[journeyID]
+	if !ok || now.Sub(e.at) > estimateTTL || now.Before(e.at) {
+		return nil, false
+	}
+	return e.est, true
+}
+
+func (c *estimateCache) put(journeyID int64, now time.Time, est map[string]map[string]waymark.StageEstimate) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[int64]cachedEstimates{}
+	}
+	c.m[journeyID] = cachedEstimates{at: now, est: est}
+}
+
+func (c *estimateCache) forget(journeyID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, journeyID)
 }
 
 // New returns the service. Changes are recorded through events and pushed
@@ -370,6 +416,11 @@ func (s *Service) Move(ctx context.Context, id int64, ev *waymark.CaseEvent, fro
 		} else if err != nil {
 			return nil, err
 		}
+		if e.Type == waymark.EventComplete {
+			// New medians: forgotten once committed, so that no read of the
+			// old ones can be cached again after.
+			s.estimates.forget(c.JourneyID)
+		}
 		*ev = e
 		return c, s.fillETA(ctx, c)
 	}
@@ -491,16 +542,15 @@ func (s *Service) fillETA(ctx context.Context, c *waymark.Case) error {
 // FillETA sets the expected completion of cases by the ETA rule, reading
 // each journey's stage medians once.
 func (s *Service) FillETA(ctx context.Context, cases []*waymark.Case) error {
-	est := map[int64]map[string]map[string]waymark.StageEstimate{}
 	now := s.now()
 	for _, c := range cases {
-		m, ok := est[c.JourneyID]
+		m, ok := s.estimates.get(c.JourneyID, time.Now())
 		if !ok {
 			var err error
 			if m, err = s.store.StageEstimates(ctx, c.JourneyID); err != nil {
 				return err
 			}
-			est[c.JourneyID] = m
+			s.estimates.put(c.JourneyID, time.Now(), m)
 		}
 		c.ExpectedCompletion = c.ComputeETA(m[c.Track], now, s.loc)
 	}
