@@ -63,6 +63,62 @@ func TestOnlyAdminsSeeAndUseTheAccessSettings(t *testing.T) {
 	})
 }
 
+// Every settings page shows the one tab bar, the page's own tab marked, and
+// only the tabs the role may open.
+func TestTheSettingsPagesShareOneTabBar(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, "http://127.0.0.1")
+		admin, _ := s.asRole(waymark.RoleAdmin)
+		tabs := []struct{ path, label string }{
+			{"/settings", "Teams &amp; personas"},
+			{"/settings/users", "Users"},
+			{"/settings/tokens", "API tokens"},
+			{"/settings/password", "Your password"},
+			{"/settings/audit", "Audit log"},
+		}
+		for _, page := range tabs {
+			res := admin.get(page.path)
+			wantStatus(t, res, http.StatusOK)
+			bar := tabBar(t, res)
+			if n := strings.Count(bar, `aria-current="page"`); n != 1 {
+				t.Errorf("%s marks %d tabs as current", page.path, n)
+			}
+			if !strings.Contains(bar, `<a href="`+page.path+`" aria-current="page">`+page.label+`</a>`) {
+				t.Errorf("%s does not mark its own tab: %s", page.path, bar)
+			}
+			for _, other := range tabs {
+				if !strings.Contains(bar, `<a href="`+other.path+`"`) {
+					t.Errorf("%s has no tab for %s", page.path, other.path)
+				}
+			}
+			wantNoBody(t, res, "Manage users")
+		}
+		member, _ := s.asRole(waymark.RoleMember)
+		bar := tabBar(t, member.get("/settings"))
+		for _, want := range []string{`<a href="/settings" aria-current="page">Teams &amp; personas</a>`, `<a href="/settings/password" >Your password</a>`} {
+			if !strings.Contains(bar, want) {
+				t.Errorf("a member's settings tabs lack %s: %s", want, bar)
+			}
+		}
+		for _, not := range []string{`href="/settings/users"`, `href="/settings/tokens"`, `href="/settings/audit"`} {
+			if strings.Contains(bar, not) {
+				t.Errorf("a member's settings tabs show %s", not)
+			}
+		}
+	})
+}
+
+// tabBar is the settings tab bar of a page.
+func tabBar(t *testing.T, res response) string {
+	t.Helper()
+	_, after, ok := strings.Cut(res.body, `<nav class="tabs" aria-label="Settings sections">`)
+	if !ok {
+		t.Fatalf("no settings tabs in %s", res.body)
+	}
+	bar, _, _ := strings.Cut(after, "</nav>")
+	return bar
+}
+
 var inviteURL = regexp.MustCompile(`value="(http://127\.0\.0\.1/set-password/[A-Za-z0-9_-]+)"`)
 
 func TestAnInvitedUserSetsAPasswordThroughTheLink(t *testing.T) {

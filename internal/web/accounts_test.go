@@ -90,6 +90,8 @@ func TestAccountForms(t *testing.T) {
 		res := s.post("/accounts", v)
 		wantStatus(t, res, http.StatusUnprocessableEntity)
 		wantBody(t, res, `id="account-name-error">is required`, `id="account-annual-value-error">must be a number`, `aria-invalid="true"`, "Nothing was saved")
+		// The summary at the top reads each problem as a sentence.
+		wantBody(t, res, `<a href="#account-name">Name</a> is required.</li>`, `<a href="#account-annual-value">Annual value</a> must be a number, like 125000 or 2.5.</li>`)
 		if n := countAccounts(t, db); n != 0 {
 			t.Fatalf("a refused form stored %d accounts", n)
 		}

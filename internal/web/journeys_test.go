@@ -392,7 +392,7 @@ func TestJourneyEditor(t *testing.T) {
 			wantStatus(t, res, http.StatusUnprocessableEntity)
 			wantBody(t, res,
 				`id="form-errors"`, "problems to fix before saving", "Nothing was saved.",
-				`href="#f-stages-1-key">Stage 2 (Papers), key</a>: repeats the key &#34;offer&#34;`,
+				`href="#f-stages-1-key">Stage 2 (Papers), key</a> repeats the key &#34;offer&#34;`,
 				`<p class="field-error" id="f-stages-1-key-error">repeats the key &#34;offer&#34;</p>`,
 				`id="f-stages-1-key" name="stages[1].key" value="offer" maxlength="4000" aria-describedby="f-stages-1-key-hint f-stages-1-key-error" aria-invalid="true"`,
 				`<div id="f-tracks-1-stages" tabindex="-1"><p class="field-error">must include at least one stage</p></div>`,

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/httpapi"
@@ -151,16 +152,18 @@ func errorHeading(status int) string {
 // template.HTML: every value they give is escaped where it lands.
 func (h *Handler) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset":     h.assets.url,
-		"money":     money,
-		"num":       func(n int) string { return money(float64(n)) },
-		"date":      formatDate,
-		"renewal":   func(d any) renewal { return renewalOf(datePtr(d), today(h.now())) },
-		"initials":  initials,
-		"roleLabel": roleLabel,
-		"plural":    plural,
-		"weight":    func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
-		"canImport": h.canImport,
+		"asset":       h.assets.url,
+		"money":       money,
+		"num":         func(n int) string { return money(float64(n)) },
+		"date":        formatDate,
+		"renewal":     func(d any) renewal { return renewalOf(datePtr(d), today(h.now())) },
+		"initials":    initials,
+		"roleLabel":   roleLabel,
+		"roleName":    roleName,
+		"problemTail": problemTail,
+		"plural":      plural,
+		"weight":      func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+		"canImport":   h.canImport,
 		// portalLinkFor gives the "portal-link" partial its data for a contact.
 		"portalLinkFor": func(contactID int64) PortalLinkView { return PortalLinkView{ContactID: contactID} },
 	}
@@ -296,6 +299,34 @@ func initials(name string) string {
 		return "?"
 	}
 	return string(out)
+}
+
+// problemTail is what follows a field's label in a refused form's summary,
+// so that the line reads as a sentence: a message that continues the label
+// ("is required") follows it with a space, one that is a sentence of its
+// own follows a dash; either ends with a full stop.
+func problemTail(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return ""
+	}
+	if !strings.ContainsAny(msg[len(msg)-1:], ".!?") {
+		msg += "."
+	}
+	if r, _ := utf8.DecodeRuneInString(msg); unicode.IsLower(r) {
+		return " " + msg
+	}
+	return " — " + msg
+}
+
+// roleName is a user role as the UI names it: "Manager" for manager, as
+// its badges show it.
+func roleName(r waymark.Role) string {
+	s := string(r)
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // roleLabel names a persona role in words.

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/waymark/waymark"
-	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 )
 
@@ -29,12 +28,12 @@ func (h *Handler) registerSettings(mux *http.ServeMux) {
 
 // settingsPage is the data of the settings page.
 type settingsPage struct {
-	Teams    []teamRow
-	Users    []userRow
-	Personas []*waymark.Persona
-	Can      account.Permissions
-	Access   access.Permissions // which access pages to link to
-	TeamForm *form              // adding a team, for those who may
+	Teams      []teamRow
+	Users      []userRow
+	Personas   []*waymark.Persona
+	Can        account.Permissions
+	accessTabs       // the settings tabs
+	TeamForm   *form // adding a team, for those who may
 }
 
 type teamRow struct {
@@ -81,7 +80,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, status 
 	for _, t := range teams {
 		names[t.ID] = t.Name
 	}
-	p := settingsPage{Personas: personas, Can: h.accounts.Permissions(ctx), Access: h.access.Permissions(ctx)}
+	p := settingsPage{Personas: personas, Can: h.accounts.Permissions(ctx), accessTabs: h.tabs(r, "workspace")}
 	for _, u := range users {
 		row := userRow{User: u}
 		for _, id := range u.TeamIDs {
