@@ -51,9 +51,10 @@ func StatusOf(err error) int {
 // are logged in full and answered with a generic message.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status := StatusOf(err)
-	if status == http.StatusInternalServerError && r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
-		// The client went away before the answer: nothing went wrong here,
-		// and nobody reads the answer (499, as proxies log it).
+	if status == http.StatusInternalServerError && r.Context().Err() != nil {
+		// The client went away before the answer (the drivers say so in
+		// their own words): nobody reads it (499, as proxies log it).
+		log.InfoContext(r.Context(), "client closed the request", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.WriteHeader(StatusClientClosed)
 		return
 	}
