@@ -13,7 +13,7 @@ import (
 
 // lendingJourney stores a two-stage journey and an account, for the case
 // and journey store tests.
-func lendingJourney(t *testing.T, db *store.DB) (*waymark.Journey, *waymark.Account) {
+func lendingJourney(t testing.TB, db *store.DB) (*waymark.Journey, *waymark.Account) {
 	t.Helper()
 	ctx := context.Background()
 	team := &waymark.Team{Name: "Sales"}
@@ -33,7 +33,7 @@ func lendingJourney(t *testing.T, db *store.DB) (*waymark.Journey, *waymark.Acco
 	return j, a
 }
 
-func insertCase(t *testing.T, db *store.DB, j *waymark.Journey, a *waymark.Account, at time.Time) *waymark.Case {
+func insertCase(t testing.TB, db *store.DB, j *waymark.Journey, a *waymark.Account, at time.Time) *waymark.Case {
 	t.Helper()
 	c := &waymark.Case{AccountID: a.ID, Title: "Working capital", Indicators: map[string]any{}, Cell: []waymark.CellMember{}}
 	waymark.StartCase(j, c, at, time.UTC)
