@@ -18,6 +18,8 @@ type Store interface {
 	AuditEntries(ctx context.Context, f waymark.AuditFilter) ([]*waymark.AuditEntry, error)
 
 	User(ctx context.Context, id int64) (*waymark.User, error)
+	UserNames(ctx context.Context) (map[int64]string, error)
+	UserChoices(ctx context.Context) ([]waymark.Choice, error)
 	Users(ctx context.Context, p waymark.Page) ([]*waymark.User, error)
 	CreateUser(ctx context.Context, u *waymark.User, password string) error
 	UpdateUser(ctx context.Context, id int64, apply func(*waymark.User) error, password string) (*waymark.User, error)

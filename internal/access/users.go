@@ -46,6 +46,23 @@ func (s *Service) AllUsers(ctx context.Context) ([]*waymark.User, error) {
 	}
 }
 
+// UserNames returns the name of every user by id (every signed-in role).
+func (s *Service) UserNames(ctx context.Context) (map[int64]string, error) {
+	if _, err := require(ctx, waymark.RoleViewer, "list users"); err != nil {
+		return nil, err
+	}
+	return s.store.UserNames(ctx)
+}
+
+// UserChoices lists every user by name (disabled ones last), as the choices
+// of a field that names a user: an account's owner, a filter.
+func (s *Service) UserChoices(ctx context.Context) ([]waymark.Choice, error) {
+	if _, err := require(ctx, waymark.RoleViewer, "list users"); err != nil {
+		return nil, err
+	}
+	return s.store.UserChoices(ctx)
+}
+
 // User returns one user (every signed-in role).
 func (s *Service) User(ctx context.Context, id int64) (*waymark.User, error) {
 	if _, err := require(ctx, waymark.RoleViewer, "see users"); err != nil {

@@ -53,10 +53,6 @@ type Store interface {
 	// team or the persona (the other id 0).
 	JourneysNaming(ctx context.Context, teamID, personaID int64) ([]string, error)
 
-	// TODO(access): user names belong to the access area; these two stay
-	// here until its service offers them.
-	UserNames(ctx context.Context) (map[int64]string, error)
-	UserChoices(ctx context.Context) ([]waymark.Choice, error)
 	AccountChoices(ctx context.Context) ([]waymark.Choice, error)
 
 	AccountRows(ctx context.Context, f waymark.AccountFilter) ([]waymark.AccountRow, error)
@@ -490,25 +486,6 @@ func (s *Service) DeleteTeam(ctx context.Context, id int64) error {
 }
 
 // ---- what pages show ----
-
-// UserNames returns the name of every user by id.
-// TODO(access): move to the access service when it has one.
-func (s *Service) UserNames(ctx context.Context) (map[int64]string, error) {
-	if err := read(ctx); err != nil {
-		return nil, err
-	}
-	return s.store.UserNames(ctx)
-}
-
-// OwnerChoices lists the users who may own an account, by name, as the
-// choices of an owner field or filter.
-// TODO(access): the user list belongs to the access area.
-func (s *Service) OwnerChoices(ctx context.Context) ([]waymark.Choice, error) {
-	if err := read(ctx); err != nil {
-		return nil, err
-	}
-	return s.store.UserChoices(ctx)
-}
 
 // AccountChoices lists the active accounts by name, as the choices of an
 // account field (starting a case).

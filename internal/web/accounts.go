@@ -36,7 +36,7 @@ type crumb struct{ Label, URL string }
 
 // accountForm builds the account form, filled from a.
 func (h *Handler) accountForm(ctx context.Context, a *waymark.Account) (*form, error) {
-	owners, err := h.accounts.OwnerChoices(ctx)
+	owners, err := h.access.UserChoices(ctx)
 	if err != nil {
 		return nil, err
 	}

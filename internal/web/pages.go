@@ -170,7 +170,7 @@ func (h *Handler) accountList(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	if p.Owners, err = h.accounts.OwnerChoices(ctx); err != nil {
+	if p.Owners, err = h.access.UserChoices(ctx); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
@@ -221,7 +221,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 	}
 	p := accountPage{Account: a, MaxContacts: maxContacts, Can: h.accounts.Permissions(ctx)}
 	if a.OwnerID != nil {
-		names, err := h.accounts.UserNames(ctx)
+		names, err := h.access.UserNames(ctx)
 		if err != nil {
 			h.serverError(w, r, err)
 			return
