@@ -290,11 +290,17 @@ func TestBrowserLoginAndAccounts(t *testing.T) {
 	if got := text("#search-results"); !strings.Contains(got, "Nils Nord") || !strings.Contains(got, "Nordbank") {
 		t.Fatalf("the live search shows:\n%s", got)
 	}
-	step("follow a search result",
+	step("follow a search result to the contact's page",
 		chromedp.Click(chromedp.CSS("#search-results .hit")),
+		chromedp.WaitVisible(chromedp.ID("contact-name")))
+	if got := text("#contact-name"); got != "Nils Nord" {
+		t.Fatalf("the search result led to %q", got)
+	}
+	step("go on to the contact's account",
+		chromedp.Click(chromedp.CSS(".breadcrumb a[href^='/accounts/']")),
 		chromedp.WaitVisible(chromedp.ID("contacts-table")))
 	if got := text("#account-name"); got != "Nordbank" {
-		t.Fatalf("the search result led to %q", got)
+		t.Fatalf("the contact's account link led to %q", got)
 	}
 
 	step("log out",
