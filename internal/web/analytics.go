@@ -414,7 +414,8 @@ func buildAnalytics(p *analyticsPage, j *waymark.Journey, a *waymark.JourneyAnal
 		teams := nm.team(hv.FromTeamID) + " → " + nm.team(hv.ToTeamID)
 		p.Handovers = append(p.Handovers, analyticsHandover{Teams: teams, Stages: from.Name + " → " + to.Name, Count: hv.Count,
 			Small: hv.Count > 0 && hv.Count < smallSample, Median: fmtDays(hv.MedianDays), P90: fmtDays(hv.P90Days), Mean: fmtDays(hv.MeanDays)})
-		waits.Categories = append(waits.Categories, teams)
+		// Stage names: two handovers may join the same two teams.
+		waits.Categories = append(waits.Categories, from.Name+" → "+to.Name)
 		wm.Data = append(wm.Data, hv.MedianDays)
 		anyWait = anyWait || hv.MedianDays != nil
 	}
