@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"math"
 	"time"
 
@@ -10,11 +11,19 @@ import (
 
 // Rollup kinds.
 const (
-	rollStep   = "step"   // a step done: its stage's duration
+	rollStep   = "step"   // a pass through a stage ended by a move forward: its business days
 	rollCase   = "case"   // a case completed: its cycle time
 	rollRework = "rework" // a rework, counted against the stage it left
 	rollCancel = "cancel" // a case cancelled at a stage
-	rollAccept = "accept" // a step picked up: how long it waited
+	rollAccept = "accept" // a step picked up: how long it waited, however it was entered
+
+	// A step entered by a move forward from another stage and picked up:
+	// the wait, under the stage key "from>to".
+	rollHandover = "handover"
+	// A step entered by a rework send-back and picked up: the wait.
+	rollReworkPickup = "rework_pickup"
+	// A block at a stage that ended (unblocked or cancelled): its business days.
+	rollBlocked = "blocked"
 
 	// Cases by the week they started, and what became of them.
 	rollStarted   = "started"
@@ -23,9 +32,15 @@ const (
 	rollReworked  = "started_reworked"
 )
 
+// allTime is the week of the rollup rows that count every week, which the
+// ETA reads; periods (weeks >= a Monday) never include it. Exact durations
+// are not repeated for it.
+const allTime = ""
+
 // Duration buckets: a tenth of a business day up to 10 days, half a day
-// up to 60, five days beyond. Quantiles read from them are exact to within
-// a bucket.
+// up to 60, five days beyond. The rollups count durations per bucket; the
+// exact durations are kept in journey_durations, and quantiles use the
+// buckets only to find which durations to read (see exactQuantile).
 func bucketOf(days float64) int {
 	switch {
 	case days <= 0:
@@ -57,16 +72,32 @@ func WeekOf(t time.Time, loc *time.Location) string {
 	return d.Format(time.DateOnly)
 }
 
+// hasDuration reports whether a rollup kind keeps a distribution.
+func hasDuration(kind string) bool {
+	switch kind {
+	case rollStep, rollCase, rollAccept, rollHandover, rollReworkPickup, rollBlocked:
+		return true
+	}
+	return false
+}
+
 func (tx *Tx) addRollup(ctx context.Context, journeyID int64, track, stage, week, kind string, days float64, onTime bool) error {
 	b, ot := 0, 0
-	if kind == rollStep || kind == rollCase || kind == rollAccept {
+	if math.IsNaN(days) || math.IsInf(days, 0) || days < 0 {
+		days = 0
+	}
+	if hasDuration(kind) {
 		b = bucketOf(days)
 	}
 	if onTime {
 		ot = 1
 	}
-	if math.IsNaN(days) || math.IsInf(days, 0) {
-		days = 0
+	if hasDuration(kind) && kind != rollBlocked && week != allTime {
+		// The exact duration, for exact quantiles.
+		if _, err := tx.Exec(ctx, `INSERT INTO journey_durations (journey_id, kind, stage_key, bucket, days, week, track) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			journeyID, kind, stage, b, days, week, track); err != nil {
+			return err
+		}
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO journey_rollup (journey_id, track, stage_key, week, kind, bucket, n, sum_days, on_time) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
 		ON CONFLICT (journey_id, track, stage_key, week, kind, bucket) DO UPDATE SET n = journey_rollup.n + 1, sum_days = journey_rollup.sum_days + excluded.sum_days, on_time = journey_rollup.on_time + excluded.on_time`,
@@ -82,8 +113,11 @@ func (tx *Tx) rollup(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent
 		for _, st := range c.Steps {
 			if st.StageKey == ev.FromStage && st.Status == waymark.StepDone {
 				d := waymark.BusinessDaysBetween(*st.StartedAt, *st.CompletedAt, loc)
-				if err := tx.addRollup(ctx, c.JourneyID, c.Track, st.StageKey, week, rollStep, d, *st.OnTime); err != nil {
-					return err
+				// The week of the move, and every week (what the ETA reads).
+				for _, wk := range []string{week, allTime} {
+					if err := tx.addRollup(ctx, c.JourneyID, c.Track, st.StageKey, wk, rollStep, d, *st.OnTime); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -98,7 +132,25 @@ func (tx *Tx) rollup(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent
 		for _, st := range c.Steps {
 			if st.StageKey == ev.FromStage && st.AcceptedAt != nil {
 				d := waymark.BusinessDaysBetween(*st.StartedAt, *st.AcceptedAt, loc)
-				return tx.addRollup(ctx, c.JourneyID, c.Track, st.StageKey, week, rollAccept, d, false)
+				if err := tx.addRollup(ctx, c.JourneyID, c.Track, st.StageKey, week, rollAccept, d, false); err != nil {
+					return err
+				}
+				// How the step was entered: the case's last move.
+				var typ, from string
+				err := tx.QueryRow(ctx, `SELECT type, from_stage FROM case_events WHERE case_id = ? AND type IN ('start', 'advance', 'rework')
+					ORDER BY id DESC LIMIT 1`, c.ID).Scan(&typ, &from)
+				if err == sql.ErrNoRows {
+					return nil
+				} else if err != nil {
+					return err
+				}
+				switch typ {
+				case waymark.EventAdvance:
+					return tx.addRollup(ctx, c.JourneyID, c.Track, from+">"+st.StageKey, week, rollHandover, d, false)
+				case waymark.EventRework:
+					return tx.addRollup(ctx, c.JourneyID, c.Track, st.StageKey, week, rollReworkPickup, d, false)
+				}
+				return nil
 			}
 		}
 	case waymark.EventRework:
@@ -108,11 +160,31 @@ func (tx *Tx) rollup(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent
 			}
 		}
 		return tx.addRollup(ctx, c.JourneyID, c.Track, ev.FromStage, week, rollRework, 0, false)
+	case waymark.EventUnblock:
+		return tx.rollupBlock(ctx, c, ev, week, loc)
 	case waymark.EventCancel:
+		if err := tx.rollupBlock(ctx, c, ev, week, loc); err != nil {
+			return err
+		}
 		if err := tx.addRollup(ctx, c.JourneyID, c.Track, "", WeekOf(c.StartedAt, loc), rollCancelled, 0, false); err != nil {
 			return err
 		}
 		return tx.addRollup(ctx, c.JourneyID, c.Track, ev.FromStage, week, rollCancel, 0, false)
 	}
 	return nil
+}
+
+// rollupBlock counts the block that an unblock or a cancel ends, if the
+// case's last block/unblock event is a block, against the stage it was at.
+func (tx *Tx) rollupBlock(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent, week string, loc *time.Location) error {
+	var typ string
+	var at time.Time
+	err := tx.QueryRow(ctx, `SELECT type, at FROM case_events WHERE case_id = ? AND type IN ('block', 'unblock') ORDER BY id DESC LIMIT 1`, c.ID).Scan(&typ, &at)
+	if err == sql.ErrNoRows || (err == nil && typ != waymark.EventBlock) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	d := waymark.BusinessDaysBetween(at.UTC(), ev.At, loc)
+	return tx.addRollup(ctx, c.JourneyID, c.Track, ev.FromStage, week, rollBlocked, d, false)
 }

@@ -79,26 +79,30 @@ func fmtPercent(v *float64) string {
 }
 
 type analyticsStage struct {
-	Key, Name    string
-	Team         string
-	InTrack      bool
-	BoardURL     string
-	Open         int
-	Overdue      int
-	Blocked      int
-	Count        int
-	Small        bool
-	Median, P90  string
-	Target       string
-	Over         bool // the median runs past the target
-	OnTime       string
-	ReworkCount  int
-	ReworkRate   string
-	Cancelled    int
-	Conversion   string
-	Pickup       string
-	Share        string
-	IsBottleneck bool
+	Key, Name      string
+	Team           string
+	InTrack        bool
+	BoardURL       string
+	Open           int
+	Overdue        int
+	Blocked        int
+	Count          int
+	Small          bool
+	Median, P90    string
+	Target         string
+	Over           bool // the median runs past the target
+	OnTime         string
+	ReworkCount    int
+	ReworkRate     string
+	Cancelled      int
+	Conversion     string
+	Pickup         string
+	Share          string
+	IsBottleneck   bool
+	BlockedPerPass string // blocked business days per pass, part of the elapsed durations
+	Blocks         int
+	ReworkPickup   string // median wait after a rework send-back
+	ReworkPicks    int
 }
 
 type analyticsTrack struct {
@@ -112,10 +116,10 @@ type analyticsTrack struct {
 }
 
 type analyticsHandover struct {
-	Teams, Stages string
-	Count         int
-	Small         bool
-	Median, Mean  string
+	Teams, Stages     string
+	Count             int
+	Small             bool
+	Median, P90, Mean string
 }
 
 type analyticsWeek struct {
@@ -147,7 +151,8 @@ type analyticsPage struct {
 	TrackName  string // of the filter's track
 	TargetOf   string // the track whose targets the stage chart shows
 	Presets    []analyticsPreset
-	Period     string
+	Period     string // the whole weeks counted, "1 Jun 2026 to 14 Jun 2026"
+	Asked      string // the dates asked for, when the weeks counted differ from them
 	Weeks      int
 	A          *waymark.JourneyAnalytics
 	Completed  bool // any case completed in the period
@@ -239,7 +244,11 @@ func (h *Handler) journeyAnalytics(w http.ResponseWriter, r *http.Request) {
 	p.A = a
 	p.Weeks = len(a.Throughput)
 	first, _ := time.Parse(time.DateOnly, a.From)
-	p.Period = fmt.Sprintf("%s to %s", first.Format("2 Jan 2006"), to.Format("2 Jan 2006"))
+	through, _ := time.Parse(time.DateOnly, a.Through)
+	p.Period = fmt.Sprintf("Monday %s to Sunday %s", first.Format("2 Jan 2006"), through.Format("2 Jan 2006"))
+	if a.From != p.Filter.From || a.Through != p.Filter.To {
+		p.Asked = fmt.Sprintf("%s to %s", from.Format("2 Jan 2006"), to.Format("2 Jan 2006"))
+	}
 	p.Completed = a.CycleTime.Completed > 0
 	nm, err := h.loadJourneyNames(ctx)
 	if err != nil {
@@ -298,7 +307,11 @@ func buildAnalytics(p *analyticsPage, j *waymark.Journey, a *waymark.JourneyAnal
 			Count: st.Count, Small: st.Count > 0 && st.Count < smallSample, Median: fmtDays(st.MedianDays), P90: fmtDays(st.P90Days),
 			ReworkCount: st.ReworkCount, ReworkRate: fmtPercent(ratioPct(st.ReworkRate)),
 			Cancelled: st.Cancelled, Conversion: fmtPercent(ratioPct(st.Conversion)), Pickup: fmtDays(st.PickupMedian), Share: fmtPercent(ratioPct(st.MedianShare)),
-			IsBottleneck: s.Key == a.Bottleneck, Target: "—"}
+			IsBottleneck: s.Key == a.Bottleneck, Target: "—", BlockedPerPass: fmtDays(st.BlockedDaysPerPass), Blocks: st.Blocks,
+			ReworkPickup: fmtDays(st.ReworkPickupMedian), ReworkPicks: st.ReworkPickups}
+		if st.Count > 0 && st.BlockedDaysPerPass == nil {
+			row.BlockedPerPass = "0.0 d"
+		}
 		row.OnTime = fmtPercent(st.OnTimePct) // already a percentage
 		var tgt *float64
 		if inTarget[s.Key] {
@@ -400,8 +413,9 @@ func buildAnalytics(p *analyticsPage, j *waymark.Journey, a *waymark.JourneyAnal
 		to, _ := j.Stage(hv.ToStage)
 		teams := nm.team(hv.FromTeamID) + " → " + nm.team(hv.ToTeamID)
 		p.Handovers = append(p.Handovers, analyticsHandover{Teams: teams, Stages: from.Name + " → " + to.Name, Count: hv.Count,
-			Small: hv.Count > 0 && hv.Count < smallSample, Median: fmtDays(hv.MedianDays), Mean: fmtDays(hv.MeanDays)})
-		waits.Categories = append(waits.Categories, teams)
+			Small: hv.Count > 0 && hv.Count < smallSample, Median: fmtDays(hv.MedianDays), P90: fmtDays(hv.P90Days), Mean: fmtDays(hv.MeanDays)})
+		// Stage names: two handovers may join the same two teams.
+		waits.Categories = append(waits.Categories, from.Name+" → "+to.Name)
 		wm.Data = append(wm.Data, hv.MedianDays)
 		anyWait = anyWait || hv.MedianDays != nil
 	}

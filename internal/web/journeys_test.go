@@ -561,11 +561,11 @@ func TestJourneyAnalyticsPage(t *testing.T) {
 			res := s.get(path)
 			wantStatus(t, res, http.StatusOK)
 			wantBody(t, res,
-				`id="bottleneck"`, "Legal documentation takes", "of a case's time.", "over 6 steps",
+				`id="bottleneck"`, "Legal documentation takes", "of a case's time.", "over 6 passes", "the stage with the longest median",
 				`<span class="tile-value" id="open-now">3</span>`,
 				`data-chart="chart-pipeline"`, `<script type="application/json" id="chart-pipeline">{"kind":"bar"`,
 				`data-chart="chart-durations"`, `data-chart="chart-cycles"`, `data-chart="chart-weekly"`, `data-chart="chart-rework"`, `data-chart="chart-waits"`,
-				"Handover waiting times", "Sales → Credit Risk", `id="stages-table"`, `<script src="/static/charts.`)
+				"Handover waiting times", "Sales → Credit Risk", `id="stages-table"`, `<script src="/static/charts.`, "Blocked per pass", "blocked time included")
 			wantNoBody(t, res, `id="analytics-empty"`, "<script>alert")
 			// The pipeline's data is JSON the charts can read.
 			m := regexp.MustCompile(`<script type="application/json" id="chart-pipeline">(.*?)</script>`).FindStringSubmatch(res.body)
@@ -599,6 +599,15 @@ func TestJourneyAnalyticsPage(t *testing.T) {
 			wantBody(t, res, `id="a-from-error">Enter a date like`, `id="a-track-error">That is not a track of this journey.`)
 			res = s.get(path + "?from=2026-05-01&to=2026-01-01")
 			wantBody(t, res, "The start must be on or before the end.")
+		})
+		t.Run("the page names the whole weeks it counts and the rule", func(t *testing.T) {
+			res := s.get(path + "?from=2026-06-03&to=2026-06-10")
+			wantStatus(t, res, http.StatusOK)
+			wantBody(t, res, "2 whole weeks, Monday 1 Jun 2026 to Sunday 14 Jun 2026", "You asked for 3 Jun 2026 to 10 Jun 2026;",
+				"the analytics count whole weeks, Monday to Sunday")
+			res = s.get(path + "?from=2026-06-01&to=2026-06-14")
+			wantBody(t, res, "2 whole weeks, Monday 1 Jun 2026 to Sunday 14 Jun 2026")
+			wantNoBody(t, res, "You asked for")
 		})
 		t.Run("a period with no completion says so and offers longer ones", func(t *testing.T) {
 			day := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
