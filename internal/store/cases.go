@@ -355,51 +355,41 @@ func (tx *Tx) saveCase(ctx context.Context, c *waymark.Case, before []waymark.St
 }
 
 // RefreshStageStats recomputes the median business days of each stage of a
-// track, for the ETA rule, with the analytics' definition of a stage's
-// median (StageAnalytics) over every week: every pass through the stage
-// that ended with a move forward, on any case of the track. It reads the
-// track's all-time rollup rows only.
+// track over its journey's completed cases, for the ETA rule. It reads the
+// case_steps_eta index only.
 func (db *DB) RefreshStageStats(ctx context.Context, journeyID int64, track string) error {
 	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.refreshStageStats(ctx, journeyID, track) })
 }
 
 func (tx *Tx) refreshStageStats(ctx context.Context, journeyID int64, track string) error {
-	rows, err := tx.Query(ctx, `SELECT stage_key, bucket, n, sum_days FROM journey_rollup
-		WHERE journey_id = ? AND track = ? AND week = ? AND kind = ?`, journeyID, track, allTime, rollStep)
+	rows, err := tx.Query(ctx, `SELECT stage_key, COUNT(*) FROM case_steps
+		WHERE journey_id = ? AND track = ? AND case_completed = TRUE AND duration_days IS NOT NULL GROUP BY stage_key`, journeyID, track)
 	if err != nil {
 		return err
 	}
-	// Every week's exact durations: weeks are dates, all after "" and before "~".
-	src := &durations{ctx: ctx, db: tx.db, journeyID: journeyID, from: "", to: "~"}
-	hists := map[string]*histogram{}
-	var order []string
+	counts := map[string]int{}
 	for rows.Next() {
 		var k string
-		var b, n int
-		var sum float64
-		if err := rows.Scan(&k, &b, &n, &sum); err != nil {
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
 			rows.Close()
 			return err
 		}
-		if hists[k] == nil {
-			hists[k] = &histogram{src: src, kind: rollStep, stage: k, track: track}
-			order = append(order, k)
-		}
-		hists[k].add(b, n, sum, 0)
+		counts[k] = n
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, stage := range order {
-		h := hists[stage]
-		median, _ := h.Quantile(0.5)
-		if src.err != nil {
-			return src.err
+	for stage, n := range counts {
+		// The median: the middle value, or the mean of the two middle ones.
+		off, take := (n-1)/2, 2-n%2
+		var median float64
+		if err := tx.QueryRow(ctx, `SELECT AVG(d) FROM (SELECT duration_days AS d FROM case_steps
+			WHERE journey_id = ? AND track = ? AND stage_key = ? AND case_completed = TRUE AND duration_days IS NOT NULL
+			ORDER BY duration_days LIMIT ? OFFSET ?) m`, journeyID, track, stage, take, off).Scan(&median); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO stage_stats (journey_id, track, stage_key, samples, median_days) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (journey_id, track, stage_key) DO UPDATE SET samples = excluded.samples, median_days = excluded.median_days`,
-			journeyID, track, stage, h.n, median); err != nil {
+			journeyID, track, stage, n, median); err != nil {
 			return err
 		}
 	}

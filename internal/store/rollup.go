@@ -32,9 +32,9 @@ const (
 	rollReworked  = "started_reworked"
 )
 
-// allTime is the week of the rollup rows that count every week, which the
-// ETA reads; periods (weeks >= a Monday) never include it. Exact durations
-// are not repeated for it.
+// allTime is the week of rollup rows that count every week (migration
+// 00010 filled some; nothing reads or writes them now): periods (weeks >= a
+// Monday) never include it.
 const allTime = ""
 
 // Duration buckets: a tenth of a business day up to 10 days, half a day
@@ -113,11 +113,8 @@ func (tx *Tx) rollup(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent
 		for _, st := range c.Steps {
 			if st.StageKey == ev.FromStage && st.Status == waymark.StepDone {
 				d := waymark.BusinessDaysBetween(*st.StartedAt, *st.CompletedAt, loc)
-				// The week of the move, and every week (what the ETA reads).
-				for _, wk := range []string{week, allTime} {
-					if err := tx.addRollup(ctx, c.JourneyID, c.Track, st.StageKey, wk, rollStep, d, *st.OnTime); err != nil {
-						return err
-					}
+				if err := tx.addRollup(ctx, c.JourneyID, c.Track, st.StageKey, week, rollStep, d, *st.OnTime); err != nil {
+					return err
 				}
 			}
 		}
