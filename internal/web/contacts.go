@@ -203,25 +203,35 @@ func (h *Handler) createContact(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handler) editContact(w http.ResponseWriter, r *http.Request) {
+// editableContact loads the contact of the path and its account for a page
+// that changes it, or answers (not found, not allowed) and says false.
+func (h *Handler) editableContact(w http.ResponseWriter, r *http.Request) (*waymark.Contact, *waymark.Account, bool) {
 	ctx := r.Context()
 	id, ok := pathID(r, "id")
 	if !ok {
 		h.notFound(w, r, "Contact not found.")
-		return
+		return nil, nil, false
 	}
 	c, err := h.accounts.Contact(ctx, id)
 	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil, nil, false
 	}
 	if !h.accounts.Permissions(ctx).EditContacts {
 		h.forbidden(w, r, "change contacts")
-		return
+		return nil, nil, false
 	}
 	a, err := h.accounts.Account(ctx, c.AccountID)
 	if err != nil {
 		h.fail(w, r, err)
+		return nil, nil, false
+	}
+	return c, a, true
+}
+
+func (h *Handler) editContact(w http.ResponseWriter, r *http.Request) {
+	c, a, ok := h.editableContact(w, r)
+	if !ok {
 		return
 	}
 	h.renderContactForm(w, r, http.StatusOK, c, a, accountRefOf(a), nil)
@@ -271,24 +281,8 @@ func (h *Handler) updateContact(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) confirmDeleteContact(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id, ok := pathID(r, "id")
+	c, a, ok := h.editableContact(w, r)
 	if !ok {
-		h.notFound(w, r, "Contact not found.")
-		return
-	}
-	c, err := h.accounts.Contact(ctx, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if !h.accounts.Permissions(ctx).EditContacts {
-		h.forbidden(w, r, "change contacts")
-		return
-	}
-	a, err := h.accounts.Account(ctx, c.AccountID)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	aURL := "/accounts/" + strconv.FormatInt(a.ID, 10)
