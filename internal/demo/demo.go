@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/store"
 )
 
@@ -58,8 +59,10 @@ func load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) er
 		if w, err = loadFoundation(ctx, s, p, hash); err != nil {
 			return err
 		}
-		cases, err = loadJourneys(s.Context(ctx), db, w, now, log)
-		return err
+		if cases, err = loadJourneys(s.Context(ctx), db, w, now, log); err != nil {
+			return err
+		}
+		return loadAccess(s.Context(ctx), db, w, log)
 	})
 	if err != nil {
 		return err
@@ -150,4 +153,19 @@ func loadFoundation(ctx context.Context, s *store.Seeder, p *plan, passwordHash 
 		}
 	}
 	return w, nil
+}
+
+// loadAccess makes, through the access service as an admin would, the API
+// token a CRM integration uses, so that Settings → API tokens and the audit
+// log show what they hold. Its secret is not kept: whoever needs a token
+// makes their own.
+func loadAccess(ctx context.Context, db *store.DB, w *workspace, log *slog.Logger) error {
+	admin := w.users[AdminEmail]
+	ctx = waymark.WithPrincipal(ctx, waymark.Principal{UserID: admin.ID, Name: admin.Name, Role: waymark.RoleAdmin})
+	svc := access.New(db, log)
+	_, err := svc.CreateToken(ctx, &waymark.Token{Name: "CRM sync (demo)", Role: waymark.RoleMember, UserID: &admin.ID})
+	if err != nil {
+		return fmt.Errorf("demo: token: %w", err)
+	}
+	return nil
 }

@@ -213,6 +213,24 @@ func TestDemoWorkspace(t *testing.T) {
 			}
 		})
 
+		t.Run("has an API token and an audit log of who made the journeys and the token", func(t *testing.T) {
+			tokens, err := db.Tokens(ctx, waymark.Page{Limit: 10})
+			if err != nil || len(tokens) != 1 || tokens[0].Name != "CRM sync (demo)" {
+				t.Fatalf("tokens = %+v (%v), want the CRM sync token", tokens, err)
+			}
+			entries, err := db.AuditEntries(ctx, waymark.AuditFilter{Page: waymark.Page{Limit: 50}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			kinds := map[string]int{}
+			for _, e := range entries {
+				kinds[e.ObjectType+" "+e.Action]++
+			}
+			if kinds["journey created"] != 3 || kinds["token created"] != 1 {
+				t.Errorf("audit log holds %v, want 3 journeys and 1 token created", kinds)
+			}
+		})
+
 		t.Run("lets users of every role log in with the demo password", func(t *testing.T) {
 			u, err := db.Authenticate(ctx, demo.AdminEmail, demo.Password)
 			if err != nil {
