@@ -114,40 +114,32 @@ func (db *DB) UserNames(ctx context.Context) (map[int64]string, error) {
 
 // names reads (id, name) rows into a map.
 func (db *DB) names(ctx context.Context, what, q string) (map[int64]string, error) {
-	rows, err := db.query(ctx, q)
+	return keyed[int64, string](ctx, db, what+" names", q)
+}
+
+// keyed reads two-column rows (a key and its value) into a map: names by
+// id, counts by id or by stage.
+func keyed[K comparable, V any](ctx context.Context, db *DB, what, q string, args ...any) (map[K]V, error) {
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s names: %w", what, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	out := map[int64]string{}
+	out := map[K]V{}
 	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("%s names: %w", what, err)
+		var k K
+		var v V
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out[id] = name
+		out[k] = v
 	}
 	return out, rows.Err()
 }
 
 // TeamMembers counts the users of every team that has any, by team id.
 func (db *DB) TeamMembers(ctx context.Context) (map[int64]int, error) {
-	rows, err := db.query(ctx, `SELECT team_id, COUNT(*) FROM user_teams GROUP BY team_id`)
-	if err != nil {
-		return nil, fmt.Errorf("team members: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("team members: %w", err)
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
+	return keyed[int64, int](ctx, db, "team members", `SELECT team_id, COUNT(*) FROM user_teams GROUP BY team_id`)
 }
 
 // AccountChoices lists the active accounts by name, as the choices of an

@@ -13,40 +13,12 @@ import (
 // OpenCasesByJourney counts the open (active or blocked) cases of every
 // journey that has any.
 func (db *DB) OpenCasesByJourney(ctx context.Context) (map[int64]int, error) {
-	rows, err := db.query(ctx, `SELECT journey_id, COUNT(*) FROM cases WHERE status IN ('active', 'blocked') GROUP BY journey_id`)
-	if err != nil {
-		return nil, fmt.Errorf("open cases by journey: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
+	return keyed[int64, int](ctx, db, "open cases by journey", `SELECT journey_id, COUNT(*) FROM cases WHERE status IN ('active', 'blocked') GROUP BY journey_id`)
 }
 
 // OpenCasesByStage counts a journey's open cases by the stage they are at.
 func (db *DB) OpenCasesByStage(ctx context.Context, journeyID int64) (map[string]int, error) {
-	rows, err := db.query(ctx, `SELECT current_stage, COUNT(*) FROM cases WHERE journey_id = ? AND status IN ('active', 'blocked') GROUP BY current_stage`, journeyID)
-	if err != nil {
-		return nil, fmt.Errorf("open cases by stage: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var stage string
-		var n int
-		if err := rows.Scan(&stage, &n); err != nil {
-			return nil, err
-		}
-		out[stage] = n
-	}
-	return out, rows.Err()
+	return keyed[string, int](ctx, db, "open cases by stage", `SELECT current_stage, COUNT(*) FROM cases WHERE journey_id = ? AND status IN ('active', 'blocked') GROUP BY current_stage`, journeyID)
 }
 
 // JourneyVersions lists a journey's versions, newest first.

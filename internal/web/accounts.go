@@ -170,15 +170,25 @@ func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handler) editAccount(w http.ResponseWriter, r *http.Request) {
+// pathAccount loads the account of the path, or answers (not found) and
+// says false.
+func (h *Handler) pathAccount(w http.ResponseWriter, r *http.Request) (*waymark.Account, bool) {
 	id, ok := pathID(r, "id")
 	if !ok {
 		h.notFound(w, r, "Account not found.")
-		return
+		return nil, false
 	}
 	a, err := h.accounts.Account(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
+		return nil, false
+	}
+	return a, true
+}
+
+func (h *Handler) editAccount(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.pathAccount(w, r)
+	if !ok {
 		return
 	}
 	if !h.accounts.Permissions(r.Context()).EditAccount {
@@ -224,16 +234,11 @@ type confirmPage struct {
 
 func (h *Handler) confirmDeleteAccount(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := pathID(r, "id")
+	a, ok := h.pathAccount(w, r)
 	if !ok {
-		h.notFound(w, r, "Account not found.")
 		return
 	}
-	a, err := h.accounts.Account(ctx, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	id := a.ID
 	if !h.accounts.Permissions(ctx).DeleteAccount {
 		h.forbidden(w, r, "delete accounts")
 		return

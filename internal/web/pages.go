@@ -209,16 +209,12 @@ const maxContacts = 500
 // account shows one account and its contacts.
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := pathID(r, "id")
+	a, ok := h.pathAccount(w, r)
 	if !ok {
-		h.notFound(w, r, "Account not found.")
 		return
 	}
-	a, err := h.accounts.Account(ctx, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	id := a.ID
+	var err error
 	p := accountPage{Account: a, MaxContacts: maxContacts, Can: h.accounts.Permissions(ctx)}
 	if a.OwnerID != nil {
 		names, err := h.access.UserNames(ctx)
