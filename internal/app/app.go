@@ -10,6 +10,7 @@ import (
 
 	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
+	"github.com/waymark/waymark/internal/activity"
 	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/jobs"
@@ -40,6 +41,7 @@ type App struct {
 	Journeys *journey.Service
 	Imports  *importer.Service
 	Portal   *portal.Service
+	Activity *activity.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -56,6 +58,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Journeys = journey.New(db, log, cfg.Location, a.Events, a.Broker)
 	a.Imports = importer.New(db, log)
 	a.Portal = portal.New(db, a.Journeys)
+	a.Activity = activity.New(db, log, a.Events, a.Broker)
 	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err

@@ -63,6 +63,9 @@ func (s *Server) registerRoutes() {
 	s.handle("PUT /api/v1/cases/{id}/cell", member, s.setCell)
 	s.handle("POST /api/v1/contacts/{id}/portal-link", member, s.createPortalLink)
 
+	s.handleBody("POST /api/v1/events", member, MaxEventsBody, s.postEvents)
+	s.handle("GET /api/v1/accounts/{id}/activity", viewer, s.listAccountActivity)
+
 	s.handle("GET /api/v1/stream", viewer, s.stream)
 
 	s.handlePublic("GET /api/v1/openapi.json", s.serveOpenAPI())

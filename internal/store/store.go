@@ -199,6 +199,9 @@ type Tx struct {
 	tx *sql.Tx
 	d  dialect
 	db *DB
+	// conn is the connection a PostgreSQL transaction runs on, so that
+	// pgx's own calls (COPY) can join it; nil on SQLite.
+	conn *sql.Conn
 }
 
 // SQL returns the underlying transaction (for enqueuing jobs in it).
@@ -271,12 +274,17 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 			return fn(&Tx{tx: stx, d: db.dialect, db: db})
 		})
 	}
-	stx, err := db.write.BeginTx(ctx, nil)
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	stx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer stx.Rollback()
-	if err := fn(&Tx{tx: stx, d: db.dialect, db: db}); err != nil {
+	if err := fn(&Tx{tx: stx, d: db.dialect, db: db, conn: conn}); err != nil {
 		return err
 	}
 	if err := stx.Commit(); err != nil {
