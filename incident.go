@@ -123,3 +123,41 @@ type IncidentFilter struct {
 	Limit     int
 	Cursor    int64 // list ids below this one (newest first)
 }
+
+// IncidentTime is an incident's id and opening time, for recurrence.
+type IncidentTime struct {
+	ID        int64
+	OpenedAt  time.Time
+	Recurring bool
+}
+
+// CategoryCount is how many incidents of a category.
+type CategoryCount struct {
+	Category string `json:"category"`
+	Count    int    `json:"count"`
+}
+
+// RecurringIDs returns the incidents (of one category at one account,
+// sorted by opening time) that lie in a window of RecurringWindow holding
+// RecurringCount or more of them: the ones to flag as recurring.
+func RecurringIDs(times []IncidentTime) []int64 {
+	flag := make([]bool, len(times))
+	i := 0
+	for j := range times {
+		for times[j].OpenedAt.Sub(times[i].OpenedAt) > RecurringWindow {
+			i++
+		}
+		if j-i+1 >= RecurringCount {
+			for k := i; k <= j; k++ {
+				flag[k] = true
+			}
+		}
+	}
+	var out []int64
+	for k, f := range flag {
+		if f {
+			out = append(out, times[k].ID)
+		}
+	}
+	return out
+}

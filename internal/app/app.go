@@ -11,8 +11,10 @@ import (
 	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/activity"
+	"github.com/waymark/waymark/internal/commitment"
 	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/importer"
+	"github.com/waymark/waymark/internal/incident"
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
@@ -36,12 +38,14 @@ type App struct {
 	Queue  *jobs.Queue
 	Events *events.Bus
 
-	Access   *access.Service
-	Accounts *account.Service
-	Journeys *journey.Service
-	Imports  *importer.Service
-	Portal   *portal.Service
-	Activity *activity.Service
+	Access      *access.Service
+	Accounts    *account.Service
+	Journeys    *journey.Service
+	Imports     *importer.Service
+	Portal      *portal.Service
+	Activity    *activity.Service
+	Incidents   *incident.Service
+	Commitments *commitment.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -59,13 +63,16 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Imports = importer.New(db, log)
 	a.Portal = portal.New(db, a.Journeys)
 	a.Activity = activity.New(db, log, a.Events, a.Broker)
-	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
+	a.Incidents = incident.New(db, log, a.Events, a.Broker)
+	a.Commitments = commitment.New(db, log, a.Events, a.Broker)
+	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Commitments.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err
 	}
 	a.Queue = q
 	a.Events.SetQueue(q)
 	a.Journeys.SetQueue(q)
+	a.Commitments.SetQueue(q)
 	return a, nil
 }
 

@@ -66,6 +66,15 @@ func (s *Server) registerRoutes() {
 	s.handleBody("POST /api/v1/events", member, MaxEventsBody, s.postEvents)
 	s.handle("GET /api/v1/accounts/{id}/activity", viewer, s.listAccountActivity)
 
+	s.handle("GET /api/v1/incidents", viewer, s.listIncidents)
+	s.handle("POST /api/v1/incidents", member, s.createIncident)
+	s.handle("GET /api/v1/incidents/{id}", viewer, s.getIncident)
+	s.handle("PATCH /api/v1/incidents/{id}", member, s.updateIncident)
+	s.handle("GET /api/v1/commitments", viewer, s.listCommitments)
+	s.handle("POST /api/v1/commitments", member, s.createCommitment)
+	s.handle("GET /api/v1/commitments/{id}", viewer, s.getCommitment)
+	s.handle("PATCH /api/v1/commitments/{id}", member, s.updateCommitment)
+
 	s.handle("GET /api/v1/stream", viewer, s.stream)
 
 	s.handlePublic("GET /api/v1/openapi.json", s.serveOpenAPI())

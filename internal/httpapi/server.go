@@ -18,7 +18,9 @@ import (
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/activity"
 	"github.com/waymark/waymark/internal/app"
+	"github.com/waymark/waymark/internal/commitment"
 	"github.com/waymark/waymark/internal/importer"
+	"github.com/waymark/waymark/internal/incident"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
 )
@@ -28,16 +30,18 @@ const MaxBody = 1 << 20
 
 // Server serves the JSON API.
 type Server struct {
-	log      *slog.Logger
-	access   *access.Service
-	journeys *journey.Service
-	accounts *account.Service
-	broker   *live.Broker
-	imports  *importer.Service
-	activity *activity.Service
-	baseURL  string
-	routes   []Route
-	mux      *http.ServeMux
+	log         *slog.Logger
+	access      *access.Service
+	journeys    *journey.Service
+	accounts    *account.Service
+	broker      *live.Broker
+	imports     *importer.Service
+	activity    *activity.Service
+	incidents   *incident.Service
+	commitments *commitment.Service
+	baseURL     string
+	routes      []Route
+	mux         *http.ServeMux
 }
 
 // Option configures a Server.
@@ -58,7 +62,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, activity: a.Activity, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, activity: a.Activity, incidents: a.Incidents, commitments: a.Commitments, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}
