@@ -68,8 +68,8 @@ func TestRecurringIncidentsAreFlaggedOnTheIncidentsAndTheAccount(t *testing.T) {
 			return i
 		}
 		first := add(acc.ID, "Printing", 10)
-		add(acc.ID, "network", 12)     // another category
-		add(other.ID, "printing", 14)  // another account
+		add(acc.ID, "network", 12)    // another category
+		add(other.ID, "printing", 14) // another account
 		second := add(acc.ID, "printing", 20)
 		if second.Recurring {
 			t.Fatal("two incidents are not recurring")
