@@ -1,6 +1,9 @@
 package waymark
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Webhook event types: alerts about the webhooks themselves.
 const (
@@ -56,3 +59,41 @@ type WebhookDelivery struct {
 
 // OK reports whether the attempt succeeded (a 2xx answer).
 func (d *WebhookDelivery) OK() bool { return d.StatusCode >= 200 && d.StatusCode < 300 }
+
+// WebhookEventTypes are the event types a webhook may subscribe to: those
+// of PRODUCT.md §4 and the others Waymark records about accounts. (The
+// types other areas record are spelt out here, so that this list does not
+// wait for their constants.)
+var WebhookEventTypes = []string{
+	CaseStarted, CaseStageChanged, CaseCompletedEv, CaseSLABreached,
+	"response.created", "action.created", "action.resolved",
+	IncidentCreated, IncidentResolvedEv, IncidentRecurring,
+	CommitmentCreated, CommitmentKeptEv, CommitmentBrokenEv,
+	"health.changed", "invitation.suppressed", ActivityRecorded, WebhookDisabled,
+}
+
+// Validate checks a webhook's fields (not its address: the webhook service
+// checks where it points).
+func (w *Webhook) Validate() error {
+	var p Problems
+	w.URL = p.RequiredText("url", w.URL, 2000)
+	w.Description = p.Text("description", w.Description, 200)
+	seen := map[string]bool{}
+	events := []string{}
+	for _, e := range w.Events {
+		ok := false
+		for _, t := range WebhookEventTypes {
+			ok = ok || t == e
+		}
+		if !ok {
+			p.Add("events", "%q is not an event type; use %s", e, strings.Join(WebhookEventTypes, ", "))
+			break
+		}
+		if !seen[e] {
+			seen[e] = true
+			events = append(events, e)
+		}
+	}
+	w.Events = events
+	return p.Err()
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/store"
 	"github.com/waymark/waymark/internal/web"
+	"github.com/waymark/waymark/internal/webhook"
 )
 
 // serveConfig is what `waymark serve` reads from flags and the environment.
@@ -30,6 +31,8 @@ type serveConfig struct {
 	Demo     bool
 	LogLevel string
 	TimeZone string
+
+	WebhookAllowPrivate bool
 
 	loc *time.Location
 }
@@ -73,6 +76,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&c.SMTP, "smtp", envOr("SMTP", ""), "SMTP server URL, smtp://user:pass@host:587; without it email goes to the outbox (WAYMARK_SMTP)")
 	fs.BoolVar(&c.Demo, "demo", envOr("DEMO", "") == "true" || envOr("DEMO", "") == "1", "load the demo workspace into an empty database (WAYMARK_DEMO)")
 	fs.StringVar(&c.TimeZone, "timezone", envOr("TIMEZONE", "UTC"), "the workspace time zone business days are counted in, e.g. Europe/Paris (WAYMARK_TIMEZONE)")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", envOr("WEBHOOK_ALLOW_PRIVATE", "") == "true" || envOr("WEBHOOK_ALLOW_PRIVATE", "") == "1", "let webhooks reach private and loopback addresses, for tests and development (WAYMARK_WEBHOOK_ALLOW_PRIVATE)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error (WAYMARK_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -133,7 +137,7 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, c serveConfig
 		}
 	}
 
-	a, err := app.New(db, log, app.Config{Location: c.loc, BaseURL: c.BaseURL})
+	a, err := app.New(db, log, app.Config{Location: c.loc, BaseURL: c.BaseURL, Webhooks: webhook.Options{AllowPrivate: c.WebhookAllowPrivate}})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/portal"
 	"github.com/waymark/waymark/internal/store"
+	"github.com/waymark/waymark/internal/webhook"
 )
 
 // Config is what the services need to know about the deployment.
@@ -28,6 +29,8 @@ type Config struct {
 	BaseURL  string         // the public URL links start with
 	// FetchPoll sets how often idle job workers look for work on SQLite.
 	FetchPoll time.Duration
+	// Webhooks tunes webhook delivery (private addresses, retry delays).
+	Webhooks webhook.Options
 }
 
 // App is every service of Waymark, built once.
@@ -46,6 +49,7 @@ type App struct {
 	Activity    *activity.Service
 	Incidents   *incident.Service
 	Commitments *commitment.Service
+	Webhooks    *webhook.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -65,7 +69,9 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Activity = activity.New(db, log, a.Events, a.Broker)
 	a.Incidents = incident.New(db, log, a.Events, a.Broker)
 	a.Commitments = commitment.New(db, log, a.Events, a.Broker)
-	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Commitments.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
+	a.Webhooks = webhook.New(db, log, a.Events, a.Broker, cfg.Webhooks)
+	a.Events.Tap(a.Webhooks.Tap)
+	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Commitments.JobOptions(), a.Webhooks.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +79,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Events.SetQueue(q)
 	a.Journeys.SetQueue(q)
 	a.Commitments.SetQueue(q)
+	a.Webhooks.SetQueue(q)
 	return a, nil
 }
 

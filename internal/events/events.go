@@ -47,6 +47,7 @@ type Bus struct {
 	mu    sync.RWMutex
 	queue Enqueuer
 	subs  map[string]subscriber
+	taps  []Handler
 }
 
 // New returns a bus over store; give it a queue with SetQueue before the
@@ -70,6 +71,17 @@ func (b *Bus) Subscribe(name string, handler Handler, types ...string) {
 	b.mu.Unlock()
 }
 
+// Tap makes fn run inside Record, in the transaction of the change, for
+// every event recorded from now on; an error fails the change. It is for
+// work that must exist if and only if the change commits and that cannot
+// wait for a delivery job: webhooks enqueue their deliveries here, one per
+// subscribed endpoint, so that a burst drops nothing.
+func (b *Bus) Tap(fn Handler) {
+	b.mu.Lock()
+	b.taps = append(b.taps, fn)
+	b.mu.Unlock()
+}
+
 // Record writes ev in the transaction ctx carries and enqueues its delivery
 // to every subscriber of its type, in that same transaction.
 func (b *Bus) Record(ctx context.Context, ev *waymark.Event, data any) error {
@@ -78,6 +90,11 @@ func (b *Bus) Record(ctx context.Context, ev *waymark.Event, data any) error {
 	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
+	for _, tap := range b.taps {
+		if err := tap(ctx, ev); err != nil {
+			return fmt.Errorf("record %s: %w", ev.Type, err)
+		}
+	}
 	for name, s := range b.subs {
 		if len(s.types) > 0 && !slices.Contains(s.types, ev.Type) {
 			continue

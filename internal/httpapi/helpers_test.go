@@ -399,6 +399,33 @@ func (e *apiEnv) contact(t testing.TB, accountID int64) *waymark.Contact {
 	return x
 }
 
+func (e *apiEnv) incident(t testing.TB) int64 {
+	t.Helper()
+	x := &waymark.Incident{AccountID: e.account(t).ID, Title: "Outage", Severity: "major", Status: "open"}
+	if err := e.db.CreateIncident(context.Background(), x); err != nil {
+		t.Fatal(err)
+	}
+	return x.ID
+}
+
+func (e *apiEnv) commitment(t testing.TB) int64 {
+	t.Helper()
+	x := &waymark.Commitment{AccountID: e.account(t).ID, Description: "Call back", DueAt: time.Now().Add(time.Hour), Status: "open"}
+	if err := e.db.CreateCommitment(context.Background(), x); err != nil {
+		t.Fatal(err)
+	}
+	return x.ID
+}
+
+func (e *apiEnv) webhook(t testing.TB) int64 {
+	t.Helper()
+	x := &waymark.Webhook{URL: "https://example.com/hook", Secret: "whsec_c2VjcmV0"}
+	if err := e.db.CreateWebhook(context.Background(), x); err != nil {
+		t.Fatal(err)
+	}
+	return x.ID
+}
+
 // journeyMap is a journey with three stages owned by two teams, two tracks
 // and a rule that sends large amounts to the standard track.
 func journeyMap(name string, teamA, teamB int64) map[string]any {

@@ -62,6 +62,16 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ waymark
 	}
 	q := r.URL.Query()
 	f := waymark.IncidentFilter{Status: q.Get("status"), Severity: q.Get("severity"), Category: q.Get("category"), Limit: p.Limit, Cursor: p.After}
+	var probs waymark.Problems
+	if f.Status != "" {
+		probs.OneOf("status", f.Status, waymark.IncidentOpen, waymark.IncidentResolved)
+	}
+	if f.Severity != "" {
+		probs.OneOf("severity", f.Severity, waymark.Severities...)
+	}
+	if err := probs.Err(); err != nil {
+		return err
+	}
 	if f.AccountID, err = s.accountQuery(r); err != nil {
 		return err
 	}
@@ -167,6 +177,12 @@ func (s *Server) listCommitments(w http.ResponseWriter, r *http.Request, _ wayma
 		return err
 	}
 	f := waymark.CommitmentFilter{Status: r.URL.Query().Get("status"), Limit: p.Limit, Cursor: p.After}
+	if f.Status != "" {
+		var probs waymark.Problems
+		if probs.OneOf("status", f.Status, waymark.CommitmentOpen, waymark.CommitmentKept, waymark.CommitmentBroken); probs.Err() != nil {
+			return probs.Err()
+		}
+	}
 	if f.AccountID, err = s.accountQuery(r); err != nil {
 		return err
 	}

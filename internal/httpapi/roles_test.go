@@ -92,6 +92,39 @@ func (e *apiEnv) sample(t *testing.T, rt httpapi.Route) call {
 		c.path = "/api/v1/imports/accounts"
 		c.body = fmt.Sprintf("external_id,name\nIMP-%d,Imported Ltd\n", uniq.Add(1))
 		c.contentType = "text/csv"
+	case "POST /api/v1/events":
+		c.body = map[string]any{"events": []any{map[string]any{"id": unique("sample"), "account": e.account(t).ID, "type": "login"}}}
+	case "GET /api/v1/accounts/{id}/activity":
+		withID(e.account(t).ID)
+	case "GET /api/v1/incidents", "GET /api/v1/commitments", "GET /api/v1/webhooks":
+	case "POST /api/v1/incidents":
+		c.body = map[string]any{"account_id": e.account(t).ID, "title": "Outage", "severity": "major"}
+	case "GET /api/v1/incidents/{id}":
+		withID(e.incident(t))
+	case "PATCH /api/v1/incidents/{id}":
+		withID(e.incident(t))
+		c.body = map[string]any{"status": "resolved"}
+	case "POST /api/v1/commitments":
+		c.body = map[string]any{"account_id": e.account(t).ID, "description": "Call back", "due_at": "2099-01-01T10:00:00Z"}
+	case "GET /api/v1/commitments/{id}":
+		withID(e.commitment(t))
+	case "PATCH /api/v1/commitments/{id}":
+		withID(e.commitment(t))
+		c.body = map[string]any{"status": "kept"}
+	case "POST /api/v1/webhooks":
+		c.body = map[string]any{"url": "https://example.com/hook"}
+	case "GET /api/v1/webhooks/{id}", "DELETE /api/v1/webhooks/{id}", "GET /api/v1/webhooks/{id}/deliveries":
+		withID(e.webhook(t))
+	case "PATCH /api/v1/webhooks/{id}":
+		withID(e.webhook(t))
+		c.body = map[string]any{"description": "CRM"}
+	case "POST /api/v1/webhooks/{id}/redeliveries":
+		withID(e.webhook(t))
+		ev := &waymark.Event{Type: waymark.IncidentCreated}
+		if err := e.db.AddEvent(context.Background(), ev, map[string]any{}); err != nil {
+			t.Fatal(err)
+		}
+		c.body = map[string]any{"event_id": ev.ID}
 	default:
 		t.Fatalf("no sample request for %s %s: add one to sample in roles_test.go", rt.Method, rt.Path)
 	}

@@ -75,6 +75,14 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/commitments/{id}", viewer, s.getCommitment)
 	s.handle("PATCH /api/v1/commitments/{id}", member, s.updateCommitment)
 
+	s.handle("GET /api/v1/webhooks", admin, s.listWebhooks)
+	s.handle("POST /api/v1/webhooks", admin, s.createWebhook)
+	s.handle("GET /api/v1/webhooks/{id}", admin, s.getWebhook)
+	s.handle("PATCH /api/v1/webhooks/{id}", admin, s.updateWebhook)
+	s.handle("DELETE /api/v1/webhooks/{id}", admin, s.deleteWebhook)
+	s.handle("GET /api/v1/webhooks/{id}/deliveries", admin, s.listWebhookDeliveries)
+	s.handle("POST /api/v1/webhooks/{id}/redeliveries", admin, s.redeliverWebhook)
+
 	s.handle("GET /api/v1/stream", viewer, s.stream)
 
 	s.handlePublic("GET /api/v1/openapi.json", s.serveOpenAPI())

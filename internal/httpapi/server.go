@@ -23,6 +23,7 @@ import (
 	"github.com/waymark/waymark/internal/incident"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/webhook"
 )
 
 // MaxBody is the largest JSON body the API reads.
@@ -39,6 +40,7 @@ type Server struct {
 	activity    *activity.Service
 	incidents   *incident.Service
 	commitments *commitment.Service
+	webhooks    *webhook.Service
 	baseURL     string
 	routes      []Route
 	mux         *http.ServeMux
@@ -62,7 +64,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, activity: a.Activity, incidents: a.Incidents, commitments: a.Commitments, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, activity: a.Activity, incidents: a.Incidents, commitments: a.Commitments, webhooks: a.Webhooks, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}

@@ -6,10 +6,12 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/store"
+	"github.com/waymark/waymark/internal/webhook"
 )
 
 // New builds the services over db with log (nil: discard), in UTC. The job
@@ -24,7 +26,8 @@ func New(tb testing.TB, db *store.DB, log *slog.Logger) *app.App {
 	if err := jobs.Migrate(context.Background(), db); err != nil {
 		tb.Fatalf("migrate the job queue: %v", err)
 	}
-	a, err := app.New(db, log, app.Config{})
+	// Tests deliver webhooks to local receivers, and retry them fast.
+	a, err := app.New(db, log, app.Config{Webhooks: webhook.Options{AllowPrivate: true, Retry: func(int) time.Duration { return 200 * time.Millisecond }}})
 	if err != nil {
 		tb.Fatalf("build services: %v", err)
 	}
