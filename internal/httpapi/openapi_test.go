@@ -429,6 +429,7 @@ var scenarios = []scenario{
 	{Name: "a cell has exactly one relationship manager", Method: "PUT", Path: "/api/v1/cases/{case}/cell", As: "member", Body: `{"cell":[{"user_id":{user},"role":"coordinator"}]}`, Status: 422, Errors: []string{"cell"}},
 	{Name: "a member completes a case", Method: "POST", Path: "/api/v1/cases/{case}/events", As: "member", Body: `{"type":"complete","reason":"Signed"}`, Status: 200, Fields: map[string]any{"status": "completed", "current_stage": "", "expected_completion": nil}},
 	{Name: "a viewer listens to the live stream", Method: "GET", Path: "/api/v1/stream", As: "viewer", Status: 200, Contains: []string{": connected"}},
+	{Name: "a stream's Last-Event-ID must be an event id", Method: "GET", Path: "/api/v1/stream?last_event_id=-4", As: "viewer", Status: 422, Errors: []string{"Last-Event-ID"}},
 
 	// Activity events.
 	{Name: "a member sends a batch of activity events", Method: "POST", Path: "/api/v1/events", As: "member", Body: `{"events":[{"id":"sc-1","account":"ext:CRM-1","type":"login"},{"id":"sc-2","account":{account},"type":"order","properties":{"amount":120}},{"id":"sc-1","account":{account},"type":"login"}]}`, Status: 202, Fields: map[string]any{"accepted": 2, "duplicates": 1}},

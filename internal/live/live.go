@@ -109,3 +109,12 @@ func (b *Broker) Subscribe() (<-chan waymark.Event, func()) {
 		b.mu.Unlock()
 	}
 }
+
+// MaxResume is the most missed events a resumed stream is sent.
+const MaxResume = 1000
+
+// After returns the events recorded after id (oldest first, at most
+// MaxResume): what a client that saw id missed.
+func (b *Broker) After(ctx context.Context, id int64) ([]waymark.Event, error) {
+	return b.db.EventsAfter(ctx, id, MaxResume)
+}

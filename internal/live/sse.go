@@ -15,6 +15,13 @@ import (
 // comment every 15 seconds to keep proxies from closing the connection.
 // The API's stream and the UI's live pages both use it.
 func ServeEvents(w http.ResponseWriter, r *http.Request, events <-chan waymark.Event, keep func(waymark.Event) bool) {
+	ServeEventsFrom(w, r, nil, events, keep)
+}
+
+// ServeEventsFrom is ServeEvents that first sends backlog, the events the
+// client missed (a resume from Last-Event-ID), and then skips them if they
+// also come live.
+func ServeEventsFrom(w http.ResponseWriter, r *http.Request, backlog []waymark.Event, events <-chan waymark.Event, keep func(waymark.Event) bool) {
 	// A stream never ends by itself: it ends when the server shuts down,
 	// so that an open page does not hold up a graceful shutdown (browsers
 	// reconnect, to the next server). The hook is registered before the
@@ -28,6 +35,17 @@ func ServeEvents(w http.ResponseWriter, r *http.Request, events <-chan waymark.E
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, ": connected\n\n")
 	rc.Flush()
+	sent := make(map[int64]bool, len(backlog))
+	for _, ev := range backlog {
+		if keep(ev) {
+			b, _ := json.Marshal(ev)
+			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.ID, ev.Type, b)
+		}
+		sent[ev.ID] = true
+	}
+	if len(backlog) > 0 {
+		rc.Flush()
+	}
 	if afterConnected != nil {
 		afterConnected(r)
 	}
@@ -42,7 +60,7 @@ func ServeEvents(w http.ResponseWriter, r *http.Request, events <-chan waymark.E
 		case <-tick.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case ev := <-events:
-			if !keep(ev) {
+			if sent[ev.ID] || !keep(ev) {
 				continue
 			}
 			b, _ := json.Marshal(ev)
