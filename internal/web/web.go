@@ -15,10 +15,13 @@ import (
 	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
+	"github.com/waymark/waymark/internal/commitment"
 	"github.com/waymark/waymark/internal/importer"
+	"github.com/waymark/waymark/internal/incident"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/portal"
+	"github.com/waymark/waymark/internal/webhook"
 )
 
 // Config is what the UI needs to know about its deployment.
@@ -52,6 +55,10 @@ type Handler struct {
 	now func() time.Time
 
 	imports *importer.Service // the CSV import pages (imports.go)
+
+	incidents   *incident.Service // incidents and commitments (loop.go)
+	commitments *commitment.Service
+	webhooks    *webhook.Service // Settings → Webhooks (webhooks.go)
 }
 
 // New returns the UI handler. It panics if the embedded templates or
@@ -66,6 +73,7 @@ func New(a *app.App, cfg Config) *Handler {
 		now:           time.Now,
 	}
 	h.imports = a.Imports
+	h.incidents, h.commitments, h.webhooks = a.Incidents, a.Commitments, a.Webhooks
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		h.secure = true
 	}
@@ -120,6 +128,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerJourneys(mux) // journey maps, the editor and analytics
 	h.registerImports(mux)  // CSV import of accounts and contacts
 	h.registerAccess(mux)   // users, API tokens, passwords, the audit log, portal links
+	h.registerLoop(mux)     // incidents, commitments, webhooks
 	// Any other address is the UI's 404, behind login like the rest. The
 	// pattern has no method so that it stays less specific than every other
 	// route of the server ("/api/v1/" included) and never clashes with one.
