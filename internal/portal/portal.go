@@ -8,6 +8,7 @@ package portal
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,6 +33,8 @@ type Store interface {
 	User(ctx context.Context, id int64) (*waymark.User, error)
 	CountPortalFeedbackSince(ctx context.Context, contactID int64, since time.Time) (int, error)
 	AddPortalFeedback(ctx context.Context, f *waymark.PortalFeedback) error
+	AccountIncidentsSince(ctx context.Context, accountID int64, since time.Time) ([]*waymark.Incident, error)
+	AccountCommitmentsSince(ctx context.Context, accountID int64, since time.Time) ([]*waymark.Commitment, error)
 }
 
 // Cases is what the portal reads of the journeys area (journey.Service).
@@ -158,4 +161,87 @@ func (s *Service) SendFeedback(ctx context.Context, f *waymark.PortalFeedback) e
 		}
 	}
 	return s.store.AddPortalFeedback(ctx, f)
+}
+
+// ReportWindow is how far back the service report looks.
+const ReportWindow = 90 * 24 * time.Hour
+
+// OpenIncident is an open incident as the client sees it: no description,
+// no internal notes, no recurrence flag.
+type OpenIncident struct {
+	Title    string
+	Severity string
+	OpenedAt time.Time
+}
+
+// OpenCommitment is a commitment as the client sees it.
+type OpenCommitment struct {
+	Description string
+	DueAt       time.Time
+	Overdue     bool
+}
+
+// ServiceView is what the portal shows a client of the supplier's service:
+// its open incidents and commitments, and the 90-day report.
+type ServiceView struct {
+	Incidents   []OpenIncident
+	Commitments []OpenCommitment
+	Report      waymark.ServiceReport
+	// The report in words: "12 of 14 (86%)", "about 5 hours".
+	StepsOnTime, CasesOnTime, ResolveTime string
+}
+
+// share writes "n of total (p%)", or "none yet".
+func share(n, total int) string {
+	if total == 0 {
+		return "none in this period"
+	}
+	return fmt.Sprintf("%d of %d (%.0f%%)", n, total, 100*float64(n)/float64(total))
+}
+
+// duration writes a time to resolve in plain words.
+func duration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Hour:
+		return fmt.Sprintf("%d minutes", int(d.Minutes()+0.5))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("about %d hours", int(d.Hours()+0.5))
+	default:
+		return fmt.Sprintf("about %.1f days", d.Hours()/24)
+	}
+}
+
+// Service returns the service view of the contact's account: only that
+// account's records, and only what a client may see of them.
+func (s *Service) Service(ctx context.Context, accountID int64) (*ServiceView, error) {
+	now := s.now().UTC()
+	since := now.Add(-ReportWindow)
+	incs, err := s.store.AccountIncidentsSince(ctx, accountID, since)
+	if err != nil {
+		return nil, err
+	}
+	coms, err := s.store.AccountCommitmentsSince(ctx, accountID, since)
+	if err != nil {
+		return nil, err
+	}
+	cases, err := s.Cases(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	v := &ServiceView{Report: waymark.BuildServiceReport(since, now, cases, incs, coms)}
+	v.StepsOnTime, v.CasesOnTime = share(v.Report.StepsOnTime, v.Report.StepsDone), share(v.Report.CasesOnTime, v.Report.CasesDone)
+	v.ResolveTime = duration(v.Report.MedianResolve)
+	for _, i := range incs {
+		if i.AccountID == accountID && i.Status == waymark.IncidentOpen {
+			v.Incidents = append(v.Incidents, OpenIncident{Title: i.Title, Severity: i.Severity, OpenedAt: i.OpenedAt})
+		}
+	}
+	for _, c := range coms {
+		if c.AccountID == accountID && c.Status == waymark.CommitmentOpen {
+			v.Commitments = append(v.Commitments, OpenCommitment{Description: c.Description, DueAt: c.DueAt, Overdue: c.DueAt.Before(now)})
+		}
+	}
+	return v, nil
 }

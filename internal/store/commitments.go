@@ -138,3 +138,10 @@ func (db *DB) BreakCommitment(ctx context.Context, id int64, at time.Time) (bool
 	})
 	return ok, err
 }
+
+// AccountCommitmentsSince lists an account's commitments that are open, or
+// were due, kept or broken since a time, soonest due first.
+func (db *DB) AccountCommitmentsSince(ctx context.Context, accountID int64, since time.Time) ([]*waymark.Commitment, error) {
+	return db.commitments(ctx, `SELECT `+commitmentColumns+` FROM commitments WHERE account_id = ? AND (status = ? OR due_at >= ? OR kept_at >= ? OR broken_at >= ?) ORDER BY due_at, id LIMIT 2000`,
+		accountID, waymark.CommitmentOpen, since.UTC(), since.UTC(), since.UTC())
+}

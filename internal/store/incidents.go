@@ -178,3 +178,23 @@ func utcPtr(t *time.Time) any {
 	}
 	return t.UTC()
 }
+
+// AccountIncidentsSince lists an account's incidents that are open, or
+// were opened or resolved since a time (a report's window), oldest first.
+func (db *DB) AccountIncidentsSince(ctx context.Context, accountID int64, since time.Time) ([]*waymark.Incident, error) {
+	rows, err := db.query(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE account_id = ? AND (status = ? OR opened_at >= ? OR resolved_at >= ?) ORDER BY opened_at, id LIMIT 2000`,
+		accountID, waymark.IncidentOpen, since.UTC(), since.UTC())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*waymark.Incident
+	for rows.Next() {
+		i, err := scanIncident(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, i)
+	}
+	return out, rows.Err()
+}

@@ -59,7 +59,7 @@ func (h *Handler) registerPortal(mux *http.ServeMux) {
 // the frame and the parts the pages share, plus each page's own file. It
 // panics if they are broken, which the package's tests catch first.
 func newPortal(h *Handler) *portalUI {
-	base := template.Must(template.New("portal_layout.html").Funcs(h.funcs()).ParseFS(templateFS, "templates/portal_layout.html"))
+	base := template.Must(template.New("portal_layout.html").Funcs(h.funcs()).ParseFS(templateFS, "templates/portal_layout.html", "templates/partials/portal_service.html"))
 	p := &portalUI{h: h, tmpl: map[string]*template.Template{}}
 	for _, name := range []string{"home", "case", "message", "enter"} {
 		p.tmpl[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/portal_"+name+".html"))
@@ -298,6 +298,7 @@ type portalHome struct {
 	Cases    []portalCase
 	Managers []portalRM
 	Feedback portalFeedbackForm
+	Service  *portal.ServiceView // open incidents and commitments, the 90-day report
 }
 
 // portalCaseView is the data of one case's page.
@@ -464,6 +465,9 @@ func (p *portalUI) homeData(ctx context.Context, who *portalWho) (*portalHome, e
 		return nil, err
 	}
 	d := &portalHome{Feedback: portalFeedbackForm{Max: portal.MaxFeedback}}
+	if d.Service, err = p.h.clients.Service(ctx, who.Account.ID); err != nil {
+		return nil, err
+	}
 	seen := map[int64]bool{}
 	for _, c := range cases {
 		v, err := g.guide(ctx, c)
