@@ -62,7 +62,10 @@ func load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) er
 		if cases, err = loadJourneys(s.Context(ctx), db, w, now, log); err != nil {
 			return err
 		}
-		return loadAccess(s.Context(ctx), db, w, log)
+		if err := loadAccess(s.Context(ctx), db, w, log); err != nil {
+			return err
+		}
+		return loadLoop(s.Context(ctx), db, w, now)
 	})
 	if err != nil {
 		return err
