@@ -56,7 +56,7 @@ func eachDialect(t *testing.T, fn func(t *testing.T, e *apiEnv)) {
 }
 
 // startAPI starts the API on a fresh database of the dialect.
-func startAPI(t *testing.T, dialect string) *apiEnv {
+func startAPI(t testing.TB, dialect string) *apiEnv {
 	t.Helper()
 	db := storetest.MustOpen(t, dialect)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
