@@ -201,9 +201,12 @@ func (s *Service) AccountDeletion(ctx context.Context, id int64) (*waymark.Accou
 	return s.store.AccountDeletion(ctx, id)
 }
 
-// DeleteAccount removes an account with its contacts and cases, and writes
-// who did it in the audit log, in one transaction.
-func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
+// DeleteAccount removes an account with its contacts, and writes who did it
+// in the audit log, in one transaction. An account with cases is refused
+// (a conflict that counts them) unless withCases says its cases go too:
+// the caller has told the user so, as the confirm page and the API's
+// ?cascade=true do.
+func (s *Service) DeleteAccount(ctx context.Context, id int64, withCases bool) error {
 	p, err := allow(ctx, deleteAccountRole, "delete accounts")
 	if err != nil {
 		return err
@@ -216,6 +219,9 @@ func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
 		d, err := s.store.AccountDeletion(ctx, id)
 		if err != nil {
 			return err
+		}
+		if d.Cases > 0 && !withCases {
+			return waymark.Errorf(waymark.ECONFLICT, "%s has %s, which would be deleted with it; delete with cascade to delete them too.", a.Name, count(d.Cases, "case"))
 		}
 		if err := s.store.DeleteAccount(ctx, id); err != nil {
 			return err

@@ -146,7 +146,15 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, _ waymark
 	if err != nil {
 		return err
 	}
-	if err := s.accounts.DeleteAccount(r.Context(), id); err != nil {
+	var cascade bool
+	switch r.URL.Query().Get("cascade") {
+	case "", "false":
+	case "true":
+		cascade = true
+	default:
+		return waymark.Invalid("cascade", "must be true or false")
+	}
+	if err := s.accounts.DeleteAccount(r.Context(), id, cascade); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

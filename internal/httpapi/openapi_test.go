@@ -425,6 +425,13 @@ var scenarios = []scenario{
 	{Name: "a broken form is a bad request", Method: "POST", Path: "/api/v1/imports/accounts", As: "manager", ContentType: "multipart/form-data; boundary=XyZ", Body: "no parts here", Status: 400},
 	{Name: "only accounts and contacts can be imported", Method: "POST", Path: "/api/v1/imports/widgets", As: "manager", ContentType: "text/csv", Body: "name\nX\n", Status: 404},
 	{Name: "a member cannot import", Method: "POST", Path: "/api/v1/imports/contacts", As: "member", ContentType: "text/csv", Body: "account_id,name,email\next:CRM-1,X,x@acme.example\n", Status: 403},
+
+	// Deleting an account with cases says so before it happens.
+	{Name: "an account with cases is not deleted without cascade, and the answer counts them", Method: "DELETE", Path: "/api/v1/accounts/{account2}", As: "manager", Status: 409, Contains: []string{"1 case", "cascade"}},
+	{Name: "the refused delete left the account and its case", Method: "GET", Path: "/api/v1/cases?account_id={account2}", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1}},
+	{Name: "cascade is true or false", Method: "DELETE", Path: "/api/v1/accounts/{account2}?cascade=yes", As: "manager", Status: 422, Errors: []string{"cascade"}},
+	{Name: "a manager deletes an account with its cases by cascade", Method: "DELETE", Path: "/api/v1/accounts/{account2}?cascade=true", As: "manager", Status: 204},
+	{Name: "the cascade took the account's case, and only that", Method: "GET", Path: "/api/v1/cases", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.account_id": "{account}"}},
 }
 
 // TestAPIScenarios runs the scenarios, and then every route's generic

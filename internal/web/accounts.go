@@ -258,6 +258,12 @@ func (h *Handler) confirmDeleteAccount(w http.ResponseWriter, r *http.Request) {
 		},
 		Action: url + "/delete", Button: "Delete the account", Cancel: url,
 	}
+	if d.Cases > 0 {
+		// The page said the cases go too: the delete may take them. A case
+		// started after this page was shown still stops the delete.
+		p.Action += "?cases=" + strconv.Itoa(d.Cases)
+		p.Button = "Delete the account and its " + plural(d.Cases, "case", "cases")
+	}
 	h.render(w, r, http.StatusOK, "confirm", page{Title: "Delete " + a.Name, Nav: "accounts", User: userFrom(r), Data: p})
 }
 
@@ -267,7 +273,21 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, "Account not found.")
 		return
 	}
-	if err := h.accounts.DeleteAccount(r.Context(), id); err != nil {
+	// The confirm page names how many cases go with the account; more
+	// cases than it named (one started since) refuse the delete.
+	cases, _ := strconv.Atoi(r.URL.Query().Get("cases"))
+	if cases > 0 {
+		d, err := h.accounts.AccountDeletion(r.Context(), id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if d.Cases > cases {
+			h.fail(w, r, waymark.Errorf(waymark.ECONFLICT, "A case was started at this account since you were asked; look again before deleting it."))
+			return
+		}
+	}
+	if err := h.accounts.DeleteAccount(r.Context(), id, cases > 0); err != nil {
 		h.fail(w, r, err)
 		return
 	}

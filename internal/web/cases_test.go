@@ -604,3 +604,30 @@ func TestMemberChangesTheWorkCellFromTheCasePage(t *testing.T) {
 		wantStatus(t, w.post(path+"/cell", url.Values{"user_id": {rm}, "role": {"relationship_manager"}}), http.StatusForbidden)
 	})
 }
+
+// TestDeletingAnAccountWithCasesAsksFirst: the confirm page counts the
+// cases that go with the account, its form takes exactly those, and a
+// delete posted without them (or after another case started) is refused.
+func TestDeletingAnAccountWithCasesAsksFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		m := asRole(t, w.site, waymark.RoleManager)
+		w.start("Working capital line", w.account, time.Hour, nil)
+		loc := fmt.Sprintf("/accounts/%d", w.account.ID)
+
+		wantStatus(t, m.post(loc+"/delete", nil), http.StatusConflict)
+		confirm := m.get(loc + "/delete")
+		wantStatus(t, confirm, http.StatusOK)
+		wantBody(t, confirm, "0 contacts and 1 case are deleted with it", `action="`+loc+`/delete?cases=1"`, "Delete the account and its 1 case")
+
+		w.start("Second line", w.account, time.Hour, nil)
+		wantStatus(t, m.post(loc+"/delete?cases=1", nil), http.StatusConflict)
+		if _, err := db.Account(context.Background(), w.account.ID); err != nil {
+			t.Fatalf("a refused delete deleted the account: %v", err)
+		}
+		wantLocation(t, m.post(loc+"/delete?cases=2", nil), "/accounts")
+		if _, err := db.Account(context.Background(), w.account.ID); waymark.ErrorCode(err) != waymark.ENOTFOUND {
+			t.Fatalf("the account is still there: %v", err)
+		}
+	})
+}
