@@ -220,6 +220,9 @@ func (s *Service) DeleteAccount(ctx context.Context, id int64, withCases bool) e
 		if err != nil {
 			return err
 		}
+		if len(d.Variants) > 0 {
+			return waymark.Errorf(waymark.ECONFLICT, "%s %s a journey variant for %s; change or delete it first.", strings.Join(d.Variants, ", "), isAre(len(d.Variants)), a.Name)
+		}
 		if d.Cases > 0 && !withCases {
 			return waymark.Errorf(waymark.ECONFLICT, "%s has %s, which would be deleted with it; delete with cascade to delete them too.", a.Name, count(d.Cases, "case"))
 		}
@@ -229,6 +232,13 @@ func (s *Service) DeleteAccount(ctx context.Context, id int64, withCases bool) e
 		summary := fmt.Sprintf("Deleted account %s (%s, %s)", a.Name, count(d.Contacts, "contact"), count(d.Cases, "case"))
 		return s.store.AddAudit(ctx, waymark.NewAuditEntry(p, "deleted", "account", id, summary))
 	})
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
 
 func count(n int, noun string) string {

@@ -431,6 +431,8 @@ var scenarios = []scenario{
 	{Name: "the refused delete left the account and its case", Method: "GET", Path: "/api/v1/cases?account_id={account2}", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1}},
 	{Name: "cascade is true or false", Method: "DELETE", Path: "/api/v1/accounts/{account2}?cascade=yes", As: "manager", Status: 422, Errors: []string{"cascade"}},
 	{Name: "a manager deletes an account with its cases by cascade", Method: "DELETE", Path: "/api/v1/accounts/{account2}?cascade=true", As: "manager", Status: 204},
+	{Name: "a manager makes a journey variant for an account", Method: "POST", Path: "/api/v1/journeys", As: "manager", Body: `{"name":"Acme's loans","variant_of":{journey},"variant_account_id":{account},"stages":[{"key":"a","name":"A","owner_team_id":{team}}],"tracks":[{"key":"t","rank":1,"stages":["a"],"target_days":{"a":1}}]}`, Status: 201, Fields: map[string]any{"variant_account_id": "{account}"}},
+	{Name: "an account that a journey variant is made for is not deleted, even with cascade", Method: "DELETE", Path: "/api/v1/accounts/{account}?cascade=true", As: "manager", Status: 409, Contains: []string{"Acme's loans"}},
 	{Name: "the cascade took the account's case, and only that", Method: "GET", Path: "/api/v1/cases", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.account_id": "{account}"}},
 }
 
