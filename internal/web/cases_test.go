@@ -138,7 +138,7 @@ func column(t *testing.T, body, stage string) string {
 		t.Fatalf("the board has no column %q", stage)
 	}
 	rest := body[start:]
-	if end := strings.Index(rest[1:], `<section class="board-col"`); end >= 0 {
+	if end := strings.Index(rest[1:], `<li class="board-col"`); end >= 0 {
 		rest = rest[:end+1]
 	}
 	return rest
