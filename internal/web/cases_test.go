@@ -365,7 +365,7 @@ func TestMemberMovesACaseFromItsPage(t *testing.T) {
 		t.Run("a missing reason is asked for, and what was typed stays", func(t *testing.T) {
 			res := w.post(moveURL, url.Values{"type": {"rework"}, "to_stage": {"meeting"}, "reason": {"  "}, "from_stage": {"risk"}})
 			wantStatus(t, res, http.StatusUnprocessableEntity)
-			wantBody(t, res, "The reason is required to rework.", `<details class="move-more" open>`)
+			wantBody(t, res, "The reason is required to rework.", `<details class="move-more" id="more-rework" open>`)
 			unchanged(t)
 		})
 		t.Run("a form older than the case's last move is refused", func(t *testing.T) {
