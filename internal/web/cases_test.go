@@ -631,3 +631,27 @@ func TestDeletingAnAccountWithCasesAsksFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountOfAJourneyVariantCannotBeDeleted: the confirm page names the
+// variants and offers no Delete button, and a delete posted anyway is
+// refused.
+func TestAccountOfAJourneyVariantCannotBeDeleted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		m := asRole(t, w.site, waymark.RoleManager)
+		v := *w.journey
+		v.ID, v.Name, v.VariantOf, v.VariantAccountID = 0, "Nordbank's lending", &w.journey.ID, &w.account.ID
+		if err := db.CreateJourney(context.Background(), &v); err != nil {
+			t.Fatal(err)
+		}
+		loc := fmt.Sprintf("/accounts/%d", w.account.ID)
+		confirm := m.get(loc + "/delete")
+		wantStatus(t, confirm, http.StatusConflict)
+		wantBody(t, confirm, "Journey variants are made for Nordbank: Nordbank&#39;s lending. Change or delete them first.")
+		wantNoBody(t, confirm, `id="confirm-delete"`)
+		wantStatus(t, m.post(loc+"/delete", nil), http.StatusConflict)
+		if _, err := db.Account(context.Background(), w.account.ID); err != nil {
+			t.Fatalf("the account was deleted: %v", err)
+		}
+	})
+}
