@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/demo"
 	"github.com/waymark/waymark/internal/events"
@@ -255,6 +256,18 @@ func TestBrowserBoardUpdatesLive(t *testing.T) {
 		t.Errorf("after advancing, the case page says the stage is %q", got)
 	}
 	waitFor(one, "the first board shows the case in Legal documentation", inColumn("legal", seed.Moving.ID), 5*time.Second)
+
+	// The board's filters: an arrow key on a list changes it without
+	// reloading the page (the keyboard stays on the list); Apply, shown,
+	// applies it.
+	do(one, "change the status filter from the keyboard",
+		chromedp.Navigate(boardURL), chromedp.WaitVisible(chromedp.ID("board-apply")),
+		chromedp.Focus(chromedp.ID("board-status")), chromedp.KeyEvent(kb.ArrowDown), chromedp.Sleep(700*time.Millisecond))
+	if ok, _ := chromedp.Run(one, chromedp.Evaluate[bool](`location.search === new URL(`+"`"+boardURL+"`"+`).search && document.activeElement?.id === "board-status" && document.getElementById("board-status").selectedIndex === 1`)); !ok {
+		t.Error("an arrow key on the status filter reloaded the board or did not change the list")
+	}
+	do(one, "apply it", chromedp.Click(chromedp.ID("board-apply")), chromedp.WaitVisible(chromedp.ID("board")))
+	waitFor(one, "the board is filtered by status", `location.search.includes("status=")`, 5*time.Second)
 
 	// A case page follows moves made elsewhere too.
 	do(one, "open the case page", chromedp.Navigate(fmt.Sprintf("%s/cases/%d", base, seed.Moving.ID)), chromedp.WaitVisible(chromedp.ID("stepper")))
