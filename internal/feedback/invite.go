@@ -32,7 +32,7 @@ func (s *Service) invite(ctx context.Context, fs waymark.FeedbackSettings, sv *w
 	now := s.now()
 	cid := c.ID
 	inv := &waymark.Invitation{SurveyID: sv.ID, RuleID: a.ruleID, ContactID: &cid, AccountID: c.AccountID, CaseID: a.caseID, JourneyID: a.journeyID,
-		StageKey: a.stageKey, TouchpointID: a.touchpointID, Source: a.source, Language: c.Language, ContactName: c.Name}
+		StageKey: a.stageKey, TouchpointID: a.touchpointID, Source: a.source, Language: c.Language, ContactName: c.Name, CreatedAt: now}
 	if inv.Language == "" {
 		inv.Language = sv.DefaultLanguage
 	}

@@ -180,7 +180,7 @@ func (s *Service) respondInvitation(ctx context.Context, t *Target, answers map[
 	}
 	r.Answers, r.Score, r.Complete = clean, score, complete
 	err = s.commit(ctx, func(ctx context.Context, rec *[]waymark.Event) error {
-		if err := s.store.SaveResponse(ctx, r, prev, t.Survey.TextAnswers(clean)); err != nil {
+		if err := s.store.SaveResponse(ctx, r, prev, s.now(), t.Survey.TextAnswers(clean)); err != nil {
 			return err
 		}
 		switch {
@@ -209,7 +209,7 @@ func (s *Service) respondLink(ctx context.Context, t *Target, answers map[string
 		StageKey: l.StageKey, TouchpointID: l.TouchpointID, ScoreType: ptype, Score: score, Answers: clean,
 		Source: waymark.ResponseFromLink, Complete: true}
 	err = s.commit(ctx, func(ctx context.Context, rec *[]waymark.Event) error {
-		if err := s.store.SaveResponse(ctx, r, time.Time{}, t.Survey.TextAnswers(clean)); err != nil {
+		if err := s.store.SaveResponse(ctx, r, time.Time{}, s.now(), t.Survey.TextAnswers(clean)); err != nil {
 			return err
 		}
 		return s.recordResponse(ctx, rec, waymark.ResponseCreated, r)
@@ -340,7 +340,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*waymark.Response
 		CaseID: in.CaseID, JourneyID: journeyID, StageKey: in.StageKey, TouchpointID: in.TouchpointID, ScoreType: ptype, Score: score,
 		Answers: clean, Source: waymark.ResponseFromImport, Complete: true, CreatedAt: at, SubmittedAt: &at}
 	err = s.commit(ctx, func(ctx context.Context, rec *[]waymark.Event) error {
-		if err := s.store.SaveResponse(ctx, r, time.Time{}, sv.TextAnswers(clean)); err != nil {
+		if err := s.store.SaveResponse(ctx, r, time.Time{}, now, sv.TextAnswers(clean)); err != nil {
 			return err
 		}
 		return s.recordResponse(ctx, rec, waymark.ResponseCreated, r)

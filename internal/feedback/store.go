@@ -62,7 +62,7 @@ type Store interface {
 	ResponseByInvitation(ctx context.Context, invitationID int64) (*waymark.Response, error)
 	Responses(ctx context.Context, f waymark.ResponseFilter) ([]*waymark.Response, error)
 	ResponseComments(ctx context.Context, ids []int64) (map[int64]map[string]string, error)
-	SaveResponse(ctx context.Context, r *waymark.Response, prev time.Time, comments map[string]string) error
+	SaveResponse(ctx context.Context, r *waymark.Response, prev, now time.Time, comments map[string]string) error
 
 	EraseContact(ctx context.Context, id int64) (*waymark.Erasure, error)
 }

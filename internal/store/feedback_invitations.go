@@ -151,7 +151,9 @@ func (db *DB) AlreadyAsked(ctx context.Context, surveyID, contactID, caseID int6
 // to the same contact for the same case stage is a conflict.
 func (db *DB) InsertInvitation(ctx context.Context, inv *waymark.Invitation) error {
 	return db.Write(ctx, func(tx *Tx) error {
-		inv.CreatedAt = db.now()
+		if inv.CreatedAt.IsZero() {
+			inv.CreatedAt = db.now()
+		}
 		var token any
 		if inv.Token != "" {
 			token = inv.Token

@@ -140,17 +140,19 @@ func (db *DB) ResponseComments(ctx context.Context, ids []int64) (map[int64]map[
 // SaveResponse stores a response in the transaction ctx carries: a new one
 // (r.ID 0), or a change to one that must still be as it was read (its
 // updated_at equal to prev; waymark.ErrStale otherwise, as for a second
-// response to one invitation). The invitation is marked responded when the
+// response to one invitation), at now (the store's clock when zero). The invitation is marked responded when the
 // response is complete, and the comments (one per text answer, given by
 // question key) are written for a complete response, their sentiment left
 // for the sentiment job.
-func (db *DB) SaveResponse(ctx context.Context, r *waymark.Response, prev time.Time, comments map[string]string) error {
+func (db *DB) SaveResponse(ctx context.Context, r *waymark.Response, prev, now time.Time, comments map[string]string) error {
 	answers, err := json.Marshal(r.Answers)
 	if err != nil {
 		return err
 	}
+	if now.IsZero() {
+		now = db.now()
+	}
 	return db.Write(ctx, func(tx *Tx) error {
-		now := db.now()
 		r.UpdatedAt = now
 		if r.CreatedAt.IsZero() {
 			r.CreatedAt = now
