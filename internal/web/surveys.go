@@ -40,15 +40,15 @@ func (h *Handler) registerSurveys(mux *http.ServeMux) {
 	mux.Handle("POST /contacts/{id}/erase", h.app(h.contactErase))
 }
 
-// surveyTabs is what the section's tab bar needs.
-type surveyTabs struct {
+// SurveyTabs is what the section's tab bar needs.
+type SurveyTabs struct {
 	Tab    string
 	Perm   feedback.Permissions
 	Outbox bool
 }
 
-func (h *Handler) surveyTabs(r *http.Request, tab string) surveyTabs {
-	return surveyTabs{Tab: tab, Perm: h.feedback.Permissions(r.Context()), Outbox: h.feedback.UsesOutbox()}
+func (h *Handler) surveyTabs(r *http.Request, tab string) SurveyTabs {
+	return SurveyTabs{Tab: tab, Perm: h.feedback.Permissions(r.Context()), Outbox: h.feedback.UsesOutbox()}
 }
 
 func (h *Handler) surveyPage(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
@@ -58,7 +58,7 @@ func (h *Handler) surveyPage(w http.ResponseWriter, r *http.Request, status int,
 // ---- Surveys ----
 
 type surveyListPage struct {
-	surveyTabs
+	SurveyTabs
 	Surveys  []*waymark.Survey
 	Archived bool
 }
@@ -70,7 +70,7 @@ func (h *Handler) surveyList(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.surveyPage(w, r, http.StatusOK, "surveys", "Surveys", surveyListPage{surveyTabs: h.surveyTabs(r, "surveys"), Surveys: svs, Archived: archived})
+	h.surveyPage(w, r, http.StatusOK, "surveys", "Surveys", surveyListPage{SurveyTabs: h.surveyTabs(r, "surveys"), Surveys: svs, Archived: archived})
 }
 
 // maxBuilderRows is how many question rows the builder shows.
@@ -84,7 +84,7 @@ type builderRow struct {
 }
 
 type builderPage struct {
-	surveyTabs
+	SurveyTabs
 	ID              int64
 	Name            string
 	Kind            string
@@ -174,7 +174,7 @@ func surveyFromForm(r *http.Request) *waymark.Survey {
 }
 
 func (h *Handler) builder(w http.ResponseWriter, r *http.Request, status int, id int64, sv *waymark.Survey, errs []waymark.FieldError, preview bool) {
-	p := builderPage{surveyTabs: h.surveyTabs(r, "surveys"), ID: id, Name: sv.Name, Kind: sv.Kind, DefaultLanguage: sv.DefaultLanguage,
+	p := builderPage{SurveyTabs: h.surveyTabs(r, "surveys"), ID: id, Name: sv.Name, Kind: sv.Kind, DefaultLanguage: sv.DefaultLanguage,
 		Rows: rowsOf(sv), Errors: errs, Types: waymark.QuestionTypes, Ops: []string{"", "eq", "neq", "gt", "gte", "lt", "lte", "in"}}
 	if p.Kind == "" {
 		p.Kind = waymark.SurveyTransactional
@@ -273,7 +273,7 @@ func (h *Handler) surveySave(w http.ResponseWriter, r *http.Request) {
 }
 
 type surveyShowPage struct {
-	surveyTabs
+	SurveyTabs
 	Survey   *waymark.Survey
 	Rules    []*waymark.SurveyRule
 	Links    []*waymark.SurveyLink
@@ -301,7 +301,7 @@ func (h *Handler) showSurvey(w http.ResponseWriter, r *http.Request, status int,
 		h.fail(w, r, err)
 		return
 	}
-	p := surveyShowPage{surveyTabs: h.surveyTabs(r, "surveys"), Survey: sv, Invited: invited, Unknown: unknown, Error: errMsg, Sent: r.URL.Query().Get("sent")}
+	p := surveyShowPage{SurveyTabs: h.surveyTabs(r, "surveys"), Survey: sv, Invited: invited, Unknown: unknown, Error: errMsg, Sent: r.URL.Query().Get("sent")}
 	if p.Rules, err = h.feedback.Rules(ctx, id, waymark.Page{Limit: 500}); err != nil {
 		h.fail(w, r, err)
 		return
@@ -399,7 +399,7 @@ func (h *Handler) surveyLink(w http.ResponseWriter, r *http.Request) {
 // ---- Rules ----
 
 type rulesPage struct {
-	surveyTabs
+	SurveyTabs
 	Rules    []*waymark.SurveyRule
 	Surveys  map[int64]string
 	SurveyL  []*waymark.Survey
@@ -418,7 +418,7 @@ func (h *Handler) ruleList(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) rules(w http.ResponseWriter, r *http.Request, status int, form waymark.SurveyRule, errs []waymark.FieldError) {
 	ctx := r.Context()
-	p := rulesPage{surveyTabs: h.surveyTabs(r, "rules"), Surveys: map[int64]string{}, JourneyN: map[int64]string{}, PersonaN: map[int64]string{},
+	p := rulesPage{SurveyTabs: h.surveyTabs(r, "rules"), Surveys: map[int64]string{}, JourneyN: map[int64]string{}, PersonaN: map[int64]string{},
 		Triggers: waymark.Triggers, Errors: errs, Form: form}
 	var err error
 	if p.Rules, err = h.feedback.Rules(ctx, 0, waymark.Page{Limit: 500}); err != nil {
@@ -504,7 +504,7 @@ func (h *Handler) ruleDelete(w http.ResponseWriter, r *http.Request) {
 // ---- Invitations, responses, outbox ----
 
 type invitationsPage struct {
-	surveyTabs
+	SurveyTabs
 	Items    []*waymark.Invitation
 	Surveys  map[int64]string
 	SurveyL  []*waymark.Survey
@@ -543,7 +543,7 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p := invitationsPage{surveyTabs: h.surveyTabs(r, "invitations"), Items: items, Status: f.Status, SurveyID: f.SurveyID,
+	p := invitationsPage{SurveyTabs: h.surveyTabs(r, "invitations"), Items: items, Status: f.Status, SurveyID: f.SurveyID,
 		Statuses: []string{"scheduled", "sent", "suppressed", "failed", "responded", "expired"}}
 	p.Surveys, p.SurveyL = h.surveyNames(r)
 	if len(items) > 0 {
@@ -558,7 +558,7 @@ type responseRow struct {
 }
 
 type responsesPage struct {
-	surveyTabs
+	SurveyTabs
 	Items    []responseRow
 	Surveys  map[int64]string
 	SurveyL  []*waymark.Survey
@@ -574,7 +574,7 @@ func (h *Handler) responseList(w http.ResponseWriter, r *http.Request) {
 	f.SurveyID, _ = strconv.ParseInt(q.Get("survey_id"), 10, 64)
 	f.AccountID, _ = strconv.ParseInt(q.Get("account_id"), 10, 64)
 	f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
-	p := responsesPage{surveyTabs: h.surveyTabs(r, "responses"), SurveyID: f.SurveyID, Stage: f.StageKey, From: q.Get("from"), To: q.Get("to")}
+	p := responsesPage{SurveyTabs: h.surveyTabs(r, "responses"), SurveyID: f.SurveyID, Stage: f.StageKey, From: q.Get("from"), To: q.Get("to")}
 	if d, err := waymark.ParseDate(p.From); err == nil {
 		t := d.Time
 		f.From = &t
@@ -611,7 +611,7 @@ func (h *Handler) responseList(w http.ResponseWriter, r *http.Request) {
 }
 
 type outboxPage struct {
-	surveyTabs
+	SurveyTabs
 	Items []*waymark.Mail
 	Open  int64
 }
@@ -623,13 +623,13 @@ func (h *Handler) outboxList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	open, _ := strconv.ParseInt(r.URL.Query().Get("open"), 10, 64)
-	h.surveyPage(w, r, http.StatusOK, "survey_outbox", "Outbox", outboxPage{surveyTabs: h.surveyTabs(r, "outbox"), Items: items, Open: open})
+	h.surveyPage(w, r, http.StatusOK, "survey_outbox", "Outbox", outboxPage{SurveyTabs: h.surveyTabs(r, "outbox"), Items: items, Open: open})
 }
 
 // ---- Limits ----
 
 type limitsPage struct {
-	surveyTabs
+	SurveyTabs
 	S      waymark.FeedbackSettings
 	Errors map[string]string
 	Saved  bool
@@ -641,7 +641,7 @@ func (h *Handler) limitsForm(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.surveyPage(w, r, http.StatusOK, "survey_limits", "Sending limits", limitsPage{surveyTabs: h.surveyTabs(r, "limits"), S: s, Saved: r.URL.Query().Get("saved") == "1"})
+	h.surveyPage(w, r, http.StatusOK, "survey_limits", "Sending limits", limitsPage{SurveyTabs: h.surveyTabs(r, "limits"), S: s, Saved: r.URL.Query().Get("saved") == "1"})
 }
 
 func (h *Handler) limitsSave(w http.ResponseWriter, r *http.Request) {
@@ -664,7 +664,7 @@ func (h *Handler) limitsSave(w http.ResponseWriter, r *http.Request) {
 			for _, f := range waymark.ErrorFields(err) {
 				errs[f.Field] = f.Message
 			}
-			h.surveyPage(w, r, http.StatusUnprocessableEntity, "survey_limits", "Sending limits", limitsPage{surveyTabs: h.surveyTabs(r, "limits"), S: s, Errors: errs})
+			h.surveyPage(w, r, http.StatusUnprocessableEntity, "survey_limits", "Sending limits", limitsPage{SurveyTabs: h.surveyTabs(r, "limits"), S: s, Errors: errs})
 			return
 		}
 		h.fail(w, r, err)
