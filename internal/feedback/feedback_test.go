@@ -11,6 +11,7 @@ import (
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/app/apptest"
+	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/feedback"
 	"github.com/waymark/waymark/internal/store"
 	"github.com/waymark/waymark/internal/store/storetest"
@@ -571,5 +572,31 @@ func waitInvitations(t *testing.T, w *world, n int, f waymark.InvitationFilter) 
 			t.Fatalf("%d invitations, want %d", len(invs), n)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestPublicRateLimit(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	limited := feedback.New(db, slog.New(slog.DiscardHandler), feedback.Config{PublicRateLimit: 2}, events.New(db), nil)
+	if err := limited.Allow("tok-a", "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := limited.Allow("tok-a", "10.0.0.2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := limited.Allow("tok-a", "10.0.0.3"); waymark.ErrorCode(err) != waymark.ERATELIMIT {
+		t.Errorf("a third request for one token in a minute: %v", err)
+	}
+	if err := limited.Allow("tok-b", "10.0.0.1"); err != nil {
+		t.Errorf("another token from an address with room: %v", err)
+	}
+	if err := limited.Allow("tok-c", "10.0.0.1"); waymark.ErrorCode(err) != waymark.ERATELIMIT {
+		t.Errorf("a third request from one address in a minute: %v", err)
+	}
+	off := feedback.New(db, slog.New(slog.DiscardHandler), feedback.Config{}, events.New(db), nil)
+	for range 100 {
+		if err := off.Allow("tok-a", "10.0.0.1"); err != nil {
+			t.Fatalf("limit 0 is off: %v", err)
+		}
 	}
 }
