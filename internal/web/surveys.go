@@ -412,6 +412,14 @@ type rulesPage struct {
 	Form     waymark.SurveyRule
 }
 
+// JourneyName names a rule's journey.
+func (p rulesPage) JourneyName(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return p.JourneyN[*id]
+}
+
 func (h *Handler) ruleList(w http.ResponseWriter, r *http.Request) {
 	h.rules(w, r, http.StatusOK, waymark.SurveyRule{Enabled: true, Trigger: waymark.TriggerStageCompleted}, nil)
 }

@@ -143,8 +143,12 @@ func TestSurveyTextIsEscapedOnEveryPage(t *testing.T) {
 	if err := w.fb.Send(w.ctx, w.inv.ID, 1, 8); err != nil { // to the outbox
 		t.Fatal(err)
 	}
+	rule := &waymark.SurveyRule{SurveyID: w.survey.ID, Enabled: true, Trigger: waymark.TriggerSchedule, EveryMonths: 6, PersonaIDs: []int64{*w.contact.PersonaID}}
+	if err := w.fb.CreateRule(w.ctx, rule); err != nil {
+		t.Fatal(err)
+	}
 	s.mustLogin()
-	for _, p := range []string{"/surveys", "/surveys/responses", "/surveys/invitations", "/surveys/outbox", "/surveys/rules",
+	for _, p := range []string{"/surveys/limits", "/surveys", "/surveys/responses", "/surveys/invitations", "/surveys/outbox", "/surveys/rules",
 		"/surveys/" + itoa(w.survey.ID), "/surveys/" + itoa(w.survey.ID) + "/edit", "/s/" + w.inv.Token} {
 		t.Run(p, func(t *testing.T) {
 			res := s.get(p)
