@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -37,7 +36,6 @@ func (h *Handler) registerSurveys(mux *http.ServeMux) {
 	mux.Handle("GET /surveys/outbox", h.app(h.outboxList))
 	mux.Handle("GET /surveys/limits", h.app(h.limitsForm))
 	mux.Handle("POST /surveys/limits", h.app(h.limitsSave))
-	mux.Handle("POST /contacts/{id}/erase", h.app(h.contactErase))
 }
 
 // SurveyTabs is what the section's tab bar needs.
@@ -679,26 +677,6 @@ func (h *Handler) limitsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/surveys/limits?saved=1", http.StatusSeeOther)
-}
-
-// ---- Erasure ----
-
-func (h *Handler) contactErase(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.notFound(w, r, "")
-		return
-	}
-	c, err := h.accounts.Contact(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if _, err := h.feedback.Erase(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/accounts/%d?erased=%s", c.AccountID, url.QueryEscape("1")), http.StatusSeeOther)
 }
 
 // errorWords says a domain error and its field messages in one line.
