@@ -160,7 +160,8 @@ func (db *DB) SaveResponse(ctx context.Context, r *waymark.Response, prev, now t
 		if r.Complete && r.SubmittedAt == nil {
 			r.SubmittedAt = &now
 		}
-		if r.ID == 0 {
+		inserted := r.ID == 0
+		if inserted {
 			err := tx.QueryRow(ctx, `INSERT INTO responses (survey_id, invitation_id, link_id, contact_id, account_id, persona_id, persona_role, weight,
 				case_id, journey_id, stage_key, touchpoint_id, score_type, score, answers, source, complete, created_at, updated_at, submitted_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -194,14 +195,17 @@ func (db *DB) SaveResponse(ctx context.Context, r *waymark.Response, prev, now t
 		if !r.Complete {
 			return nil
 		}
-		return saveComments(ctx, tx, r, comments)
+		return saveComments(ctx, tx, r, comments, inserted)
 	})
 }
 
 // saveComments makes the response's comments match its text answers,
 // keeping the sentiment of a comment whose text did not change.
-func saveComments(ctx context.Context, tx *Tx, r *waymark.Response, comments map[string]string) error {
+func saveComments(ctx context.Context, tx *Tx, r *waymark.Response, comments map[string]string, inserted bool) error {
 	existing := map[string]string{}
+	if inserted { // a new response has no comments yet
+		return insertComments(ctx, tx, r, comments, existing)
+	}
 	rows, err := tx.Query(ctx, `SELECT question_key, COALESCE(text, '') FROM comments WHERE response_id = ?`, r.ID)
 	if err != nil {
 		return err
@@ -230,6 +234,11 @@ func saveComments(ctx context.Context, tx *Tx, r *waymark.Response, comments map
 			return fmt.Errorf("save comment: %w", err)
 		}
 	}
+	return insertComments(ctx, tx, r, comments, existing)
+}
+
+// insertComments inserts the comments not in existing.
+func insertComments(ctx context.Context, tx *Tx, r *waymark.Response, comments, existing map[string]string) error {
 	for k, txt := range comments {
 		if _, ok := existing[k]; ok {
 			continue
