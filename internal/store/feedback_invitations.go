@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/waymark/waymark"
@@ -43,10 +44,11 @@ func (db *DB) Invitation(ctx context.Context, id int64) (*waymark.Invitation, er
 	return inv, nil
 }
 
-// InvitationByToken finds an invitation by its link's token. The caller
+// InvitationByToken finds an invitation by its link's token, without the
+// contact's name (the response path's lookup, kept lean). The caller
 // compares the token again in constant time.
 func (db *DB) InvitationByToken(ctx context.Context, token string) (*waymark.Invitation, error) {
-	inv, err := scanInvitation(db.queryRow(ctx, `SELECT `+invitationColumns+invitationFrom+` WHERE i.token = ?`, token))
+	inv, err := scanInvitation(db.queryRow(ctx, `SELECT `+strings.Replace(invitationColumns, "COALESCE(c.name, '')", "''", 1)+` FROM invitations i WHERE i.token = ?`, token))
 	if err != nil {
 		return nil, notFound(err, "Invitation")
 	}

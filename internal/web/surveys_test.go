@@ -169,3 +169,28 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+func TestPortalListsTheContactsOpenSurveys(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	w := newPortalWorld(t, db)
+	fb := apptest.New(t, db, nil).Feedback
+	ctx := waymark.WithPrincipal(context.Background(), waymark.Principal{Name: "Test", Role: waymark.RoleManager})
+	sv := &waymark.Survey{Name: "Onboarding effort " + xssScript, Questions: []waymark.Question{
+		{Key: "ces", Type: waymark.QuestionCES, Text: "It was easy.", Required: true, Primary: true}}}
+	if err := fb.CreateSurvey(ctx, sv); err != nil {
+		t.Fatal(err)
+	}
+	invs, err := fb.Invite(ctx, sv.ID, []int64{w.anna.ID, w.bert.ID}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := w.enter(w.anna).get("/portal")
+	wantStatus(t, res, http.StatusOK)
+	wantBody(t, res, "Surveys waiting for you", "/s/"+invs[0].Token, "Onboarding effort &lt;script&gt;")
+	wantNoBody(t, res, invs[1].Token, xssScript)
+	// Answered, it is no longer waiting.
+	if _, err := fb.Respond(context.Background(), invs[0].Token, map[string]json.RawMessage{"ces": json.RawMessage(`6`)}, true); err != nil {
+		t.Fatal(err)
+	}
+	wantNoBody(t, w.enter(w.anna).get("/portal"), "Surveys waiting for you")
+}
