@@ -16,6 +16,9 @@ const invitationColumns = `i.id, i.survey_id, i.rule_id, i.contact_id, i.account
 
 const invitationFrom = ` FROM invitations i LEFT JOIN contacts c ON c.id = i.contact_id`
 
+// invitationByToken is the response path's lookup: no join for the name.
+var invitationByToken = `SELECT ` + strings.Replace(invitationColumns, "COALESCE(c.name, '')", "''", 1) + ` FROM invitations i WHERE i.token = ?`
+
 func scanInvitation(s scanner) (*waymark.Invitation, error) {
 	var (
 		inv                                   waymark.Invitation
@@ -48,7 +51,7 @@ func (db *DB) Invitation(ctx context.Context, id int64) (*waymark.Invitation, er
 // contact's name (the response path's lookup, kept lean). The caller
 // compares the token again in constant time.
 func (db *DB) InvitationByToken(ctx context.Context, token string) (*waymark.Invitation, error) {
-	inv, err := scanInvitation(db.queryRow(ctx, `SELECT `+strings.Replace(invitationColumns, "COALESCE(c.name, '')", "''", 1)+` FROM invitations i WHERE i.token = ?`, token))
+	inv, err := scanInvitation(db.queryRow(ctx, invitationByToken, token))
 	if err != nil {
 		return nil, notFound(err, "Invitation")
 	}
