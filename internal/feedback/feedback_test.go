@@ -600,3 +600,55 @@ func TestPublicRateLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestScheduleRunsOncePerPeriod(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, false)
+		fs := waymark.DefaultFeedbackSettings()
+		fs.AccountMax = 100
+		_, err := w.fb.SetSettings(w.ctx, fs)
+		must(t, err)
+		rel := npsSurvey("Relationship")
+		rel.Kind = waymark.SurveyRelationship
+		must(t, w.fb.CreateSurvey(w.ctx, rel))
+		// Tier A only: Acme's CFOs, not Bolt (tier B).
+		must(t, w.fb.CreateRule(w.ctx, &waymark.SurveyRule{SurveyID: rel.ID, Enabled: true, Trigger: waymark.TriggerSchedule,
+			EveryMonths: 6, Tiers: []string{"A"}, PersonaIDs: []int64{w.cfo.ID}}))
+		must(t, w.fb.RunSchedules(context.Background()))
+		invs, err := w.fb.Invitations(w.ctx, waymark.InvitationFilter{SurveyID: rel.ID})
+		must(t, err)
+		if len(invs) != 3 || invs[0].Source != waymark.SourceSchedule || invs[0].CaseID != nil {
+			t.Fatalf("%d invitations: %+v", len(invs), invs)
+		}
+		// Within the period nothing more; after six months, the next wave.
+		w.setNow(w.now.AddDate(0, 5, 0))
+		must(t, w.fb.RunSchedules(context.Background()))
+		if invs, _ = w.fb.Invitations(w.ctx, waymark.InvitationFilter{SurveyID: rel.ID}); len(invs) != 3 {
+			t.Errorf("ran twice in one period: %d invitations", len(invs))
+		}
+		w.setNow(w.now.AddDate(0, 1, 1))
+		must(t, w.fb.RunSchedules(context.Background()))
+		if invs, _ = w.fb.Invitations(w.ctx, waymark.InvitationFilter{SurveyID: rel.ID}); len(invs) != 6 {
+			t.Errorf("after six months: %d invitations", len(invs))
+		}
+	})
+}
+
+func TestIncidentAndActionHooks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, true)
+		must(t, w.fb.CreateRule(w.ctx, &waymark.SurveyRule{SurveyID: w.survey.ID, Enabled: true, Trigger: waymark.TriggerIncidentResolved,
+			PersonaIDs: []int64{w.user.ID}}))
+		// The incidents area, when it comes, records this in its own transaction.
+		ev := &waymark.Event{Type: waymark.IncidentResolved, AccountID: w.account.ID, SubjectID: 42}
+		must(t, db.Transact(context.Background(), func(ctx context.Context) error {
+			return w.app.Events.Record(ctx, ev, map[string]any{"account_id": w.account.ID, "stage_key": "risk"})
+		}))
+		invs := waitInvitations(t, w, 2, waymark.InvitationFilter{SurveyID: w.survey.ID})
+		for _, inv := range invs {
+			if inv.StageKey != "risk" || *inv.RuleID == 0 || inv.Source != waymark.SourceRule {
+				t.Errorf("invitation %+v", inv)
+			}
+		}
+	})
+}
