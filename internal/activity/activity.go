@@ -27,7 +27,7 @@ type Store interface {
 	AccountsExist(ctx context.Context, ids []int64) (map[int64]bool, error)
 	AccountsByExternalID(ctx context.Context, ext []string) (map[string]int64, error)
 	ContactAccounts(ctx context.Context, ids []int64) (map[int64]int64, error)
-	ContactsByEmail(ctx context.Context, accountIDs []int64, emails []string) (map[string]int64, error)
+	ActivityContactsByEmail(ctx context.Context, accountIDs []int64, emails []string) (map[string]int64, error)
 	ActivityEvents(ctx context.Context, f waymark.ActivityFilter) ([]waymark.ActivityEvent, error)
 	ActivityCounts(ctx context.Context, accountID int64, since time.Time) (map[string]int, error)
 }
@@ -233,7 +233,7 @@ func (s *Service) resolve(ctx context.Context, items []Item, now time.Time) ([]w
 				accs = append(accs, a)
 			}
 		}
-		if byEmail, err = s.store.ContactsByEmail(ctx, uniq(accs), uniq(emails)); err != nil {
+		if byEmail, err = s.store.ActivityContactsByEmail(ctx, uniq(accs), uniq(emails)); err != nil {
 			return nil, nil, err
 		}
 	}

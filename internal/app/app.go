@@ -13,11 +13,13 @@ import (
 	"github.com/waymark/waymark/internal/activity"
 	"github.com/waymark/waymark/internal/commitment"
 	"github.com/waymark/waymark/internal/events"
+	"github.com/waymark/waymark/internal/feedback"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/incident"
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/mail"
 	"github.com/waymark/waymark/internal/portal"
 	"github.com/waymark/waymark/internal/store"
 	"github.com/waymark/waymark/internal/webhook"
@@ -31,6 +33,12 @@ type Config struct {
 	FetchPoll time.Duration
 	// Webhooks tunes webhook delivery (private addresses, retry delays).
 	Webhooks webhook.Options
+	// SMTP is the mail server's URL (smtp://user:pass@host:port); without
+	// it survey mail goes to the outbox.
+	SMTP string
+	// PublicRateLimit is the public survey pages' and API's requests a
+	// minute per link and per address; 0 turns the limit off.
+	PublicRateLimit int
 }
 
 // App is every service of Waymark, built once.
@@ -50,6 +58,7 @@ type App struct {
 	Incidents   *incident.Service
 	Commitments *commitment.Service
 	Webhooks    *webhook.Service
+	Feedback    *feedback.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -71,7 +80,16 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Commitments = commitment.New(db, log, a.Events, a.Broker)
 	a.Webhooks = webhook.New(db, log, a.Events, a.Broker, cfg.Webhooks)
 	a.Events.Tap(a.Webhooks.Tap)
-	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Commitments.JobOptions(), a.Webhooks.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
+	fcfg := feedback.Config{BaseURL: cfg.BaseURL, PublicRateLimit: cfg.PublicRateLimit}
+	if cfg.SMTP != "" {
+		m, err := mail.NewSMTP(cfg.SMTP, cfg.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		fcfg.Mailer = m
+	}
+	a.Feedback = feedback.New(db, log, fcfg, a.Events, a.Broker)
+	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Feedback.JobOptions(), a.Commitments.JobOptions(), a.Webhooks.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +98,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Journeys.SetQueue(q)
 	a.Commitments.SetQueue(q)
 	a.Webhooks.SetQueue(q)
+	a.Feedback.SetQueue(q)
 	return a, nil
 }
 

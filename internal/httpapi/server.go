@@ -19,6 +19,7 @@ import (
 	"github.com/waymark/waymark/internal/activity"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/commitment"
+	"github.com/waymark/waymark/internal/feedback"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/incident"
 	"github.com/waymark/waymark/internal/journey"
@@ -44,6 +45,7 @@ type Server struct {
 	baseURL     string
 	routes      []Route
 	mux         *http.ServeMux
+	feedback    *feedback.Service
 }
 
 // Option configures a Server.
@@ -64,7 +66,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, activity: a.Activity, incidents: a.Incidents, commitments: a.Commitments, webhooks: a.Webhooks, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, feedback: a.Feedback, activity: a.Activity, incidents: a.Incidents, commitments: a.Commitments, webhooks: a.Webhooks, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}

@@ -181,9 +181,9 @@ func (db *DB) ContactAccounts(ctx context.Context, ids []int64) (map[int64]int64
 	return out, err
 }
 
-// ContactsByEmail maps "account id/email" (lower-case email) to contact ids
+// ActivityContactsByEmail maps "account id/email" (lower-case email) to contact ids
 // for the given accounts.
-func (db *DB) ContactsByEmail(ctx context.Context, accountIDs []int64, emails []string) (map[string]int64, error) {
+func (db *DB) ActivityContactsByEmail(ctx context.Context, accountIDs []int64, emails []string) (map[string]int64, error) {
 	out := map[string]int64{}
 	if len(accountIDs) == 0 || len(emails) == 0 {
 		return out, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/commitment"
+	"github.com/waymark/waymark/internal/feedback"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/incident"
 	"github.com/waymark/waymark/internal/journey"
@@ -58,7 +59,9 @@ type Handler struct {
 
 	incidents   *incident.Service // incidents and commitments (loop.go)
 	commitments *commitment.Service
-	webhooks    *webhook.Service // Settings → Webhooks (webhooks.go)
+	webhooks    *webhook.Service  // Settings → Webhooks (webhooks.go)
+	feedback    *feedback.Service // surveys, invitations, responses (surveys.go)
+	surveyUI    *surveyUI         // the public survey page (survey_public.go)
 }
 
 // New returns the UI handler. It panics if the embedded templates or
@@ -74,6 +77,7 @@ func New(a *app.App, cfg Config) *Handler {
 	}
 	h.imports = a.Imports
 	h.incidents, h.commitments, h.webhooks = a.Incidents, a.Commitments, a.Webhooks
+	h.feedback = a.Feedback
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		h.secure = true
 	}
@@ -129,6 +133,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerImports(mux)  // CSV import of accounts and contacts
 	h.registerAccess(mux)   // users, API tokens, passwords, the audit log, portal links
 	h.registerLoop(mux)     // incidents, commitments, webhooks
+	h.registerSurveys(mux)  // surveys, rules, invitations, responses, the outbox, /s/{token}
 	// Any other address is the UI's 404, behind login like the rest. The
 	// pattern has no method so that it stays less specific than every other
 	// route of the server ("/api/v1/" included) and never clashes with one.
