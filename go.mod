@@ -12,6 +12,11 @@ require (
 )
 
 require (
+	github.com/jonreiter/govader v0.0.0-20250429093935-f6505c8d03cc // indirect
+	gonum.org/v1/gonum v0.8.2 // indirect
+)
+
+require (
 	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/schollz/progressbar/v3 v3.19.1

@@ -12,6 +12,7 @@ import (
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/importer"
+	"github.com/waymark/waymark/internal/insight"
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
@@ -40,6 +41,7 @@ type App struct {
 	Journeys *journey.Service
 	Imports  *importer.Service
 	Portal   *portal.Service
+	Insight  *insight.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -56,6 +58,8 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Journeys = journey.New(db, log, cfg.Location, a.Events, a.Broker)
 	a.Imports = importer.New(db, log)
 	a.Portal = portal.New(db, a.Journeys)
+	a.Portal.SetEvents(a.Events)
+	a.Insight = insight.New(db, log, a.Events)
 	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err
