@@ -203,7 +203,7 @@ func (db *DB) RebuildFeedbackRollup(ctx context.Context) error {
 			for _, g := range []struct{ grain, period string }{{"m", "substr(" + day + ", 1, 7)"}, {"d", day}} {
 				stmts = append(stmts, `INSERT INTO feedback_rollup (score_type, dim, grain, period, key, score, n, w)
 					SELECT r.score_type, '`+dim+`', '`+g.grain+`', `+g.period+`, `+k+`, r.score, COUNT(*), SUM(r.weight)`+from+` AND `+k+` IS NOT NULL
-					GROUP BY r.score_type, `+g.period+`, `+k+`, r.score`)
+					GROUP BY `+groupBy("r.score_type", g.period, k, "r.score"))
 			}
 		}
 		stmts = append(stmts, `INSERT INTO feedback_rollup_applied (response_id, score_type, score, weight, day, keys)
@@ -262,7 +262,7 @@ func (db *DB) FeedbackScoreCounts(ctx context.Context, q waymark.MetricQuery) ([
 		month = `substr(period, 1, 7)`
 	}
 	rows, err := db.query(ctx, `SELECT key, `+month+`, score, SUM(n), SUM(w) FROM feedback_rollup
-		WHERE score_type = ? AND dim = ? AND `+cond+` GROUP BY key, `+month+`, score HAVING SUM(n) > 0`, args...)
+		WHERE score_type = ? AND dim = ? AND `+cond+` GROUP BY `+groupBy("key", month, "score")+` HAVING SUM(n) > 0`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("feedback metrics: %w", err)
 	}
@@ -273,6 +273,18 @@ func (db *DB) FeedbackScoreCounts(ctx context.Context, q waymark.MetricQuery) ([
 		}
 	}
 	return out, err
+}
+
+// groupBy lists the expressions to group by, leaving out constants
+// (PostgreSQL refuses them).
+func groupBy(exprs ...string) string {
+	var keep []string
+	for _, e := range exprs {
+		if e != "''" {
+			keep = append(keep, e)
+		}
+	}
+	return strings.Join(keep, ", ")
 }
 
 func scanScoreCounts(rows *sql.Rows) ([]waymark.ScoreCount, error) {
@@ -340,7 +352,7 @@ func (db *DB) rawScoreCounts(ctx context.Context, q waymark.MetricQuery) ([]waym
 	}
 	rows, err := db.query(ctx, `SELECT `+key+`, `+month+`, r.score, COUNT(*), SUM(r.weight)
 		FROM responses r LEFT JOIN accounts a ON a.id = r.account_id
-		WHERE `+strings.Join(where, " AND ")+` GROUP BY `+key+`, `+month+`, r.score`, args...)
+		WHERE `+strings.Join(where, " AND ")+` GROUP BY `+groupBy(key, month, "r.score"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("feedback metrics: %w", err)
 	}
