@@ -16,11 +16,11 @@ import (
 // feedbackSet stores a journey, two personas, two accounts and a
 // relationship NPS and a CSAT survey.
 type feedbackSet struct {
-	j                 *waymark.Journey
-	accounts          []*waymark.Account
-	personas          []*waymark.Persona
-	contacts          []*waymark.Contact
-	nps, csat         *waymark.Survey
+	j         *waymark.Journey
+	accounts  []*waymark.Account
+	personas  []*waymark.Persona
+	contacts  []*waymark.Contact
+	nps, csat *waymark.Survey
 }
 
 func newFeedbackSet(t *testing.T, db *store.DB) *feedbackSet {
@@ -61,7 +61,6 @@ func newFeedbackSet(t *testing.T, db *store.DB) *feedbackSet {
 	}
 	return f
 }
-
 
 // TestFeedbackRollupMatchesResponses: the metrics read from the rollups
 // (whole months and partial edge months by day) are the counts of the
