@@ -720,6 +720,9 @@ func (s *Service) Stakeholders(ctx context.Context, accountID int64) (*Stakehold
 	if err := read(ctx); err != nil {
 		return nil, err
 	}
+	if _, err := s.store.Account(ctx, accountID); err != nil {
+		return nil, err
+	}
 	list, err := s.store.Stakeholders(ctx, accountID, s.now().AddDate(0, 0, -365))
 	if err != nil {
 		return nil, err
@@ -798,6 +801,9 @@ type JourneyScores struct {
 // touchpoints over a period, against the previous period.
 func (s *Service) JourneyScores(ctx context.Context, journeyID int64, p Period) (*JourneyScores, error) {
 	if err := read(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.Journey(ctx, journeyID); err != nil {
 		return nil, err
 	}
 	out := &JourneyScores{JourneyID: journeyID, From: p.From, To: p.To, Stages: map[string]PlaceScore{}, Touchpoints: map[string]PlaceScore{}}
