@@ -1,6 +1,7 @@
 package insight
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,13 @@ import (
 // informal text. Its compound score runs from −1 to 1; by VADER's own
 // thresholds a comment is positive at 0.05 or more, negative at −0.05 or
 // less, neutral between.
+//
+// The lexicon is adapted to B2B service feedback (domainValence): words
+// that name things in a supplier's journey (credit, interest, support,
+// legal, approval) lose the valence they have in everyday speech, so that
+// "the credit review" is not praise; words of waiting and chasing that the
+// lexicon lacks get a negative valence; and "too long" is scored as "too
+// slow".
 
 var (
 	vaderOnce sync.Once
@@ -25,9 +33,18 @@ var (
 // Analyse returns the sentiment of a text, its compound score and its key
 // phrases.
 func Analyse(text string) (sentiment string, score float64, phrases []string) {
-	vaderOnce.Do(func() { vader = govader.NewSentimentIntensityAnalyzer() })
+	vaderOnce.Do(func() {
+		vader = govader.NewSentimentIntensityAnalyzer()
+		for w, v := range domainValence {
+			if v == 0 {
+				delete(vader.Lexicon, w)
+			} else {
+				vader.Lexicon[w] = v
+			}
+		}
+	})
 	vaderMu.Lock()
-	score = vader.PolarityScores(text).Compound
+	score = vader.PolarityScores(tooLong.ReplaceAllString(text, "$1 slow")).Compound
 	vaderMu.Unlock()
 	switch {
 	case score >= 0.05:
@@ -115,6 +132,19 @@ func KeyPhrases(text string, max int) []string {
 	return phrases
 }
 
+// tooLong finds "too long", which the lexicon cannot score (neither word
+// has a valence): it is scored as "too slow".
+var tooLong = regexp.MustCompile(`(?i)\b(too)\s+long\b`)
+
+// domainValence overrides the VADER lexicon (valence −4..4; 0 removes a
+// word).
+var domainValence = map[string]float64{
+	"credit": 0, "credits": 0, "interest": 0, "support": 0, "supported": 0, "legal": 0, "approval": 0, "care": 0, "security": 0,
+	"slow": -1.2, "slowly": -1.0, "delays": -1.3, "waiting": -0.8, "waited": -1.0, "chase": -1.0, "chasing": -1.2, "chased": -1.0,
+	"lengthy": -0.8, "forever": -0.8, "nobody": -0.6, "unanswered": -1.2, "late": -1.0, "missing": -0.8, "lost": -1.3,
+	"smooth": 1.5, "smoothly": 1.5, "quick": 1.0, "quickly": 0.8, "responsive": 1.5, "clear": 0.8,
+}
+
 // stopWords cut candidate phrases (a common English list, with the words
 // that carry tone or time but no topic in feedback).
 var stopWords = map[string]bool{}
@@ -122,7 +152,7 @@ var stopWords = map[string]bool{}
 func init() {
 	for _, w := range strings.Fields(`a about above after again against all almost also always am an and any are as at
 	back be because been before being below between both but by can could did do does doing done down during each
-	either else enough even ever every few for from further get got had has have having he her here hers him his
+	either else enough even ever every far few for from further get got had has have having he her here hers him his
 	how however i if in into is it its itself just least less let like lot lots made make many may me more most
 	much must my never no nor not nothing now of off often on once one only or other our ours out over own per
 	quite rather really same several she should since so some still such than that the their theirs them then
@@ -131,7 +161,7 @@ func init() {
 	ok okay thanks thank please great good bad very bit felt feel feels seemed seem seems again always sometimes
 	quick quickly slow slowly fast easy hard difficult fine nice poor terrible awful excellent happy unhappy
 	love loved hate hated best worst better worse took take takes taking came come comes went go goes going
-	keep kept know knew think thought want wanted need needed needs tell told ask asked say said overall`) {
+	keep kept know knew long think thought want wanted need needed needs tell told ask asked say said overall`) {
 		stopWords[w] = true
 	}
 }
