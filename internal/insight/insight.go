@@ -589,7 +589,7 @@ func (s *Service) Drivers(ctx context.Context, surveyID int64, p Period) (*Drive
 // ComputeDrivers computes the key drivers from each account's
 // relationship scores and transactional scores, per stage (all its
 // touchpoints together) and per touchpoint, per score type. Drivers are
-// ordered by importance, most first; ActHere marks those of importance at
+// ordered by importance, most first, those on small samples last; ActHere marks those of importance at
 // or above the median importance and performance below the median
 // performance of the drivers whose importance is defined.
 func ComputeDrivers(rel []waymark.AccountScore, trans []waymark.DriverScore) []waymark.Driver {
@@ -668,6 +668,9 @@ func ComputeDrivers(rel []waymark.AccountScore, trans []waymark.DriverScore) []w
 		out = append(out, d)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].SmallSample != out[j].SmallSample {
+			return !out[i].SmallSample
+		}
 		if out[i].Importance != out[j].Importance {
 			return out[i].Importance > out[j].Importance
 		}

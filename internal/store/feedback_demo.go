@@ -154,3 +154,25 @@ func (s *Seeder) SeedResponse(ctx context.Context, r *waymark.Response, comments
 func (s *Seeder) SeedFeedbackDone(ctx context.Context) error {
 	return s.tx.db.RebuildFeedbackRollup(s.Context(ctx))
 }
+
+// SeedSurveyLink stores an open link of a survey for a touchpoint (and an
+// account, when the link is for one client's meeting) and returns its id.
+func (s *Seeder) SeedSurveyLink(ctx context.Context, surveyID int64, journeyID *int64, stageKey, touchpointID string, accountID *int64, token string) (int64, error) {
+	var id int64
+	err := s.tx.QueryRow(ctx, `INSERT INTO survey_links (survey_id, journey_id, stage_key, touchpoint_id, account_id, token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		surveyID, journeyID, stageKey, touchpointID, accountID, token, s.tx.db.now()).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("seed survey link: %w", err)
+	}
+	return id, nil
+}
+
+// SeedLinkResponse stores a response given through an open link.
+func (s *Seeder) SeedLinkResponse(ctx context.Context, linkID int64, r *waymark.Response, comments ...SeedComment) error {
+	r.Source = "link"
+	if err := s.SeedResponse(ctx, r, comments...); err != nil {
+		return err
+	}
+	_, err := s.tx.Exec(ctx, `UPDATE responses SET link_id = ? WHERE id = ?`, linkID, r.ID)
+	return err
+}
