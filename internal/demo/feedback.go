@@ -31,9 +31,11 @@ import (
 // everything improves over the 18 months as the bank fixes its journey.
 
 const (
-	surveyRelationship = "Relationship survey (NPS)"
-	surveyLendingCSAT  = "Lending stage satisfaction (CSAT)"
-	surveyOnboardCES   = "Onboarding effort (CES)"
+	// The same names as the feedback part of the demo gives its surveys:
+	// when they exist already, the history is theirs.
+	surveyRelationship = "Relationship NPS"
+	surveyLendingCSAT  = "Lending stage satisfaction"
+	surveyOnboardCES   = "Onboarding effort"
 )
 
 // Suppression reasons the demo records (the feedback service's limits).
@@ -123,10 +125,46 @@ func loadFeedback(ctx context.Context, s *store.Seeder, db *store.DB, w *workspa
 	ces := &waymark.Survey{Name: surveyOnboardCES, Questions: []waymark.Question{
 		{Key: "ces", Type: waymark.QuestionCES, Text: "The bank made it easy for me to get this done.", Required: true, Primary: true},
 		{Key: "why", Type: waymark.QuestionText, Text: "What made it easy or hard?"}}}
+	// The surveys the demo made already (by name) are used as they are;
+	// the others are made here.
+	existing, err := db.FeedbackSurveys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	textKey := map[int64]string{}
 	for _, sv := range []*waymark.Survey{relationship, csat, ces} {
-		if err := s.SeedSurvey(ctx, sv); err != nil {
-			return 0, fmt.Errorf("demo: survey %s: %w", sv.Name, err)
+		for _, e := range existing {
+			if e.Name == sv.Name {
+				sv.ID = e.ID
+			}
 		}
+		if sv.ID == 0 {
+			if err := s.SeedSurvey(ctx, sv); err != nil {
+				return 0, fmt.Errorf("demo: survey %s: %w", sv.Name, err)
+			}
+		} else if sv.Questions, err = db.SurveyQuestions(ctx, sv.ID); err != nil {
+			return 0, err
+		}
+		for _, q := range sv.Questions {
+			if q.Type == waymark.QuestionText && textKey[sv.ID] == "" {
+				textKey[sv.ID] = q.Key
+			}
+		}
+	}
+	ruleRefs, err := db.SurveyRuleRefs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// seedRule returns the rule sending sv at a stage (or on a schedule),
+	// made here unless it exists.
+	seedRule := func(r store.SeedSurveyRule) (int64, error) {
+		for _, ref := range ruleRefs {
+			if ref.SurveyID == r.SurveyID && ref.StageKey == r.StageKey && (ref.JourneyID == nil) == (r.JourneyID == nil) &&
+				(r.JourneyID == nil || *ref.JourneyID == *r.JourneyID) && (r.StageKey != "" || ref.Trigger == r.Trigger) {
+				return ref.ID, nil
+			}
+		}
+		return s.SeedSurveyRule(ctx, r)
 	}
 	journeys, err := db.Journeys(ctx, waymark.Page{Limit: 100})
 	if err != nil {
@@ -153,7 +191,7 @@ func loadFeedback(ctx context.Context, s *store.Seeder, db *store.DB, w *workspa
 		}
 		return ids
 	}
-	relRule, err := s.SeedSurveyRule(ctx, store.SeedSurveyRule{SurveyID: relationship.ID, Name: "Quarterly relationship survey", Trigger: "schedule",
+	relRule, err := seedRule(store.SeedSurveyRule{SurveyID: relationship.ID, Name: "Quarterly relationship survey", Trigger: "schedule",
 		EveryMonths: 3, PersonaIDs: pid(pCEO, pCFO, pTreasurer, pLegal, pBuyer)})
 	if err != nil {
 		return 0, err
@@ -162,19 +200,19 @@ func loadFeedback(ctx context.Context, s *store.Seeder, db *store.DB, w *workspa
 	// After the stages that hurt or pay off; the meetings (first meeting,
 	// term sheet, signing) hand out their open link instead.
 	for _, st := range []string{lendProposal, lendRisk, lendApproval, lendLegal, lendPayout} {
-		if rules[st], err = s.SeedSurveyRule(ctx, store.SeedSurveyRule{SurveyID: csat.ID, Name: "CSAT after " + stageName(lending, st), Trigger: "stage_completed",
+		if rules[st], err = seedRule(store.SeedSurveyRule{SurveyID: csat.ID, Name: "CSAT after " + stageName(lending, st), Trigger: "stage_completed",
 			JourneyID: &lending.ID, StageKey: st, TouchpointPersonas: true, DelayHours: 2}); err != nil {
 			return 0, err
 		}
 	}
 	for _, st := range []string{expRisk, expDocs, expPayout} {
-		if rules["x:"+st], err = s.SeedSurveyRule(ctx, store.SeedSurveyRule{SurveyID: csat.ID, Name: "CSAT after " + stageName(export, st), Trigger: "stage_completed",
+		if rules["x:"+st], err = seedRule(store.SeedSurveyRule{SurveyID: csat.ID, Name: "CSAT after " + stageName(export, st), Trigger: "stage_completed",
 			JourneyID: &export.ID, StageKey: st, TouchpointPersonas: true, DelayHours: 2}); err != nil {
 			return 0, err
 		}
 	}
 	for _, st := range []string{onbSetup, onbConnect, onbReview} {
-		if rules[st], err = s.SeedSurveyRule(ctx, store.SeedSurveyRule{SurveyID: ces.ID, Name: "CES after " + stageName(onboarding, st), Trigger: "stage_completed",
+		if rules[st], err = seedRule(store.SeedSurveyRule{SurveyID: ces.ID, Name: "CES after " + stageName(onboarding, st), Trigger: "stage_completed",
 			JourneyID: &onboarding.ID, StageKey: st, TouchpointPersonas: true, DelayHours: 2}); err != nil {
 			return 0, err
 		}
@@ -319,11 +357,11 @@ func loadFeedback(ctx context.Context, s *store.Seeder, db *store.DB, w *workspa
 			if tone < 0 {
 				pool = negativeComments[ask.stage]
 			}
-			if len(pool) > 0 && math.Abs(tone) > 0.15 {
+			if key := textKey[ask.survey.ID]; len(pool) > 0 && math.Abs(tone) > 0.15 && key != "" {
 				text := pool[r.IntN(len(pool))]
 				sent, sc, phrases := insight.Analyse(text)
-				comments = append(comments, store.SeedComment{QuestionKey: "why", Text: text, Sentiment: sent, SentimentScore: sc, Phrases: phrases})
-				resp.Answers["why"], _ = json.Marshal(text)
+				comments = append(comments, store.SeedComment{QuestionKey: key, Text: text, Sentiment: sent, SentimentScore: sc, Phrases: phrases})
+				resp.Answers[key], _ = json.Marshal(text)
 			}
 		}
 		return resp, comments

@@ -39,7 +39,7 @@ type Store interface {
 	SurveyAccountScores(ctx context.Context, surveyID int64, from, to time.Time) ([]waymark.AccountScore, error)
 	DriverScores(ctx context.Context, from, to time.Time) ([]waymark.DriverScore, error)
 	FeedbackSurveys(ctx context.Context) ([]waymark.SurveyInfo, error)
-	InvitationCounts(ctx context.Context, from, to time.Time) ([]waymark.InvitationCount, error)
+	SurveyInvitationCounts(ctx context.Context, from, to time.Time) ([]waymark.InvitationCount, error)
 	StakeholderCoverage(ctx context.Context, accountID int64, since time.Time) (answered, key, accounts, covered int, err error)
 	Stakeholders(ctx context.Context, accountID int64, since time.Time) ([]waymark.Stakeholder, error)
 	CommentsToAnalyse(ctx context.Context, responseID int64) ([]waymark.CommentText, error)
@@ -463,7 +463,7 @@ func (s *Service) Overview(ctx context.Context, p Period, weighted bool) (*Overv
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.store.InvitationCounts(ctx, p.From, p.To)
+	counts, err := s.store.SurveyInvitationCounts(ctx, p.From, p.To)
 	if err != nil {
 		return nil, err
 	}

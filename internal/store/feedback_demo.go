@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -175,4 +176,46 @@ func (s *Seeder) SeedLinkResponse(ctx context.Context, linkID int64, r *waymark.
 	}
 	_, err := s.tx.Exec(ctx, `UPDATE responses SET link_id = ? WHERE id = ?`, linkID, r.ID)
 	return err
+}
+
+// SurveyRuleRef names a survey rule by what it is about.
+type SurveyRuleRef struct {
+	ID        int64
+	SurveyID  int64
+	Trigger   string
+	JourneyID *int64
+	StageKey  string
+}
+
+// SurveyRuleRefs lists every survey rule, for bulk loads that refer to
+// rules made before them.
+func (db *DB) SurveyRuleRefs(ctx context.Context) ([]SurveyRuleRef, error) {
+	rows, err := db.query(ctx, `SELECT id, survey_id, trigger, journey_id, stage_key FROM survey_rules ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list survey rules: %w", err)
+	}
+	defer rows.Close()
+	var out []SurveyRuleRef
+	for rows.Next() {
+		var (
+			r SurveyRuleRef
+			j sql.NullInt64
+		)
+		if err := rows.Scan(&r.ID, &r.SurveyID, &r.Trigger, &j, &r.StageKey); err != nil {
+			return nil, err
+		}
+		r.JourneyID = ptrInt64(j)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SurveyQuestions returns a survey's questions.
+func (db *DB) SurveyQuestions(ctx context.Context, id int64) ([]waymark.Question, error) {
+	var q string
+	if err := db.queryRow(ctx, `SELECT questions FROM surveys WHERE id = ?`, id).Scan(&q); err != nil {
+		return nil, notFound(err, "Survey")
+	}
+	var out []waymark.Question
+	return out, json.Unmarshal([]byte(q), &out)
 }

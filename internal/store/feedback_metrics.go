@@ -241,28 +241,42 @@ func (db *DB) FeedbackScoreCounts(ctx context.Context, q waymark.MetricQuery) ([
 		fm = fm.AddDate(0, 1, 0)
 	}
 	tm := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, time.UTC)
-	var (
-		cond string
-		args = []any{q.ScoreType, dim}
-	)
+	// One index range per part (whole months, and the days of the partial
+	// months at each edge), joined with UNION ALL: an OR of the ranges
+	// made SQLite scan every row of the dimension.
+	type part struct{ grain, from, to string }
+	var parts []part
 	if fm.Before(tm) {
-		cond = `((grain = 'm' AND period >= ? AND period < ?) OR (grain = 'd' AND period >= ? AND period < ?) OR (grain = 'd' AND period >= ? AND period < ?))`
-		args = append(args, fm.Format("2006-01"), tm.Format("2006-01"), fromDay, fm.Format(time.DateOnly), tm.Format(time.DateOnly), toDay)
+		parts = []part{{"m", fm.Format("2006-01"), tm.Format("2006-01")}, {"d", fromDay, fm.Format(time.DateOnly)}, {"d", tm.Format(time.DateOnly), toDay}}
 	} else {
-		cond = `grain = 'd' AND period >= ? AND period < ?`
-		args = append(args, fromDay, toDay)
+		parts = []part{{"d", fromDay, toDay}}
 	}
+	keyCond := ""
+	var keyArgs []any
 	if q.JourneyID != 0 && (dim == waymark.DimStage || dim == waymark.DimTouchpoint) {
-		cond += ` AND key >= ? AND key < ?`
 		p := strconv.FormatInt(q.JourneyID, 10)
-		args = append(args, p+":", p+";")
+		keyCond, keyArgs = ` AND key >= ? AND key < ?`, []any{p + ":", p + ";"}
+	}
+	var (
+		sels []string
+		args []any
+	)
+	for _, pt := range parts {
+		if pt.from >= pt.to {
+			continue
+		}
+		sels = append(sels, `SELECT key, period, score, n, w FROM feedback_rollup WHERE score_type = ? AND dim = ? AND grain = ? AND period >= ? AND period < ?`+keyCond)
+		args = append(append(args, q.ScoreType, dim, pt.grain, pt.from, pt.to), keyArgs...)
+	}
+	if len(sels) == 0 {
+		return []waymark.ScoreCount{}, nil
 	}
 	month := `''`
 	if byMonth {
 		month = `substr(period, 1, 7)`
 	}
-	rows, err := db.query(ctx, `SELECT key, `+month+`, score, SUM(n), SUM(w) FROM feedback_rollup
-		WHERE score_type = ? AND dim = ? AND `+cond+` GROUP BY `+groupBy("key", month, "score")+` HAVING SUM(n) > 0`, args...)
+	rows, err := db.query(ctx, `SELECT key, `+month+`, score, SUM(n), SUM(w) FROM (`+strings.Join(sels, ` UNION ALL `)+`) r
+		GROUP BY `+groupBy("key", month, "score")+` HAVING SUM(n) > 0`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("feedback metrics: %w", err)
 	}
@@ -422,9 +436,9 @@ func (db *DB) FeedbackSurveys(ctx context.Context) ([]waymark.SurveyInfo, error)
 	return out, rows.Err()
 }
 
-// InvitationCounts counts the invitations created in [from, to) by survey,
+// SurveyInvitationCounts counts the invitations created in [from, to) by survey,
 // status and suppression reason.
-func (db *DB) InvitationCounts(ctx context.Context, from, to time.Time) ([]waymark.InvitationCount, error) {
+func (db *DB) SurveyInvitationCounts(ctx context.Context, from, to time.Time) ([]waymark.InvitationCount, error) {
 	rows, err := db.query(ctx, `SELECT survey_id, status, suppressed_reason, COUNT(*) FROM invitations
 		WHERE created_at >= ? AND created_at < ? GROUP BY survey_id, status, suppressed_reason`, from.UTC(), to.UTC())
 	if err != nil {
