@@ -476,6 +476,18 @@ func loadFeedback(ctx context.Context, s *store.Seeder, db *store.DB, w *workspa
 		}
 		responses++
 	}
+	// Comments the demo stored before (through the feedback service, whose
+	// events nobody hears while the demo loads) get their sentiment too.
+	pending, err := db.UnanalysedComments(ctx, 10000)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range pending {
+		sent, sc, phrases := insight.Analyse(c.Text)
+		if err := db.SetCommentSentiment(ctx, c.ID, sent, sc, phrases); err != nil {
+			return 0, err
+		}
+	}
 	return responses, s.SeedFeedbackDone(ctx)
 }
 

@@ -736,3 +736,22 @@ func (db *DB) InsightComments(ctx context.Context, from, to time.Time, sentiment
 	}
 	return out, rows.Err()
 }
+
+// UnanalysedComments returns up to max comments that have text and no
+// sentiment yet, oldest first.
+func (db *DB) UnanalysedComments(ctx context.Context, max int) ([]waymark.CommentText, error) {
+	rows, err := db.query(ctx, `SELECT id, text FROM comments WHERE sentiment = '' AND text IS NOT NULL ORDER BY id LIMIT ?`, max)
+	if err != nil {
+		return nil, fmt.Errorf("comments to analyse: %w", err)
+	}
+	defer rows.Close()
+	out := []waymark.CommentText{}
+	for rows.Next() {
+		var c waymark.CommentText
+		if err := rows.Scan(&c.ID, &c.Text); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
