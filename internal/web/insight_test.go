@@ -54,7 +54,7 @@ func TestFeedbackWherePeopleLook(t *testing.T) {
 	wantStatus(t, res, http.StatusOK)
 	wantBody(t, res, `<h1>Feedback</h1>`, `id="score-nps"`, `id="score-csat"`, `id="score-ces"`, `data-chart="chart-trend-nps"`,
 		`data-chart="chart-drivers"`, `id="drivers-table"`, "Act here", "Credit risk review", "Legal documentation", `id="phrases-table"`,
-		`id="survey-rates"`, `id="suppressed-reasons"`, "contact_limit", "Relationship survey (NPS)", `aria-current="page"`, "&lt;script&gt;alert(1)&lt;/script&gt;")
+		`id="survey-rates"`, `id="suppressed-reasons"`, "contact_limit", "Relationship NPS", `aria-current="page"`, "&lt;script&gt;alert(1)&lt;/script&gt;")
 	wantNoBody(t, res, "<script>alert(1)", "<img src=x")
 	res = s.get("/insights?from=nope&to=2026-01-01")
 	wantStatus(t, res, http.StatusOK)
