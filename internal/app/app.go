@@ -13,6 +13,7 @@ import (
 	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/feedback"
 	"github.com/waymark/waymark/internal/importer"
+	"github.com/waymark/waymark/internal/insight"
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
@@ -49,6 +50,7 @@ type App struct {
 	Imports  *importer.Service
 	Portal   *portal.Service
 	Feedback *feedback.Service
+	Insight  *insight.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -65,6 +67,8 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Journeys = journey.New(db, log, cfg.Location, a.Events, a.Broker)
 	a.Imports = importer.New(db, log)
 	a.Portal = portal.New(db, a.Journeys)
+	a.Portal.SetEvents(a.Events)
+	a.Insight = insight.New(db, log, a.Events)
 	fcfg := feedback.Config{BaseURL: cfg.BaseURL, PublicRateLimit: cfg.PublicRateLimit}
 	if cfg.SMTP != "" {
 		m, err := mail.NewSMTP(cfg.SMTP, cfg.BaseURL)

@@ -250,6 +250,7 @@ func seedWorld(t *testing.T, e *apiEnv) world {
 	e.must(t, 201, "member", "POST", "/api/v1/cases", map[string]any{"journey_id": j.ID, "account_id": acme.ID, "title": "Credit line"}, &c)
 	w["journey"], w["doomed_journey"], w["case"] = id(j.ID), id(doomedJourney.ID), id(c.ID)
 	w["ada"] = id(ada.ID)
+	w["rel_survey"] = id(e.relationshipSurvey(t))
 	return w
 }
 
@@ -434,6 +435,26 @@ var scenarios = []scenario{
 	{Name: "only accounts and contacts can be imported", Method: "POST", Path: "/api/v1/imports/widgets", As: "manager", ContentType: "text/csv", Body: "name\nX\n", Status: 404},
 	{Name: "a member cannot import", Method: "POST", Path: "/api/v1/imports/contacts", As: "member", ContentType: "text/csv", Body: "account_id,name,email\next:CRM-1,X,x@acme.example\n", Status: 403},
 
+	// Feedback metrics (the figures themselves: internal/insight and insight_test.go).
+	{Name: "a viewer reads NPS by persona and month", Method: "GET", Path: "/api/v1/metrics/nps?group_by=persona,month&from=2026-01-01&to=2026-07-01&weighted=true", As: "viewer", Status: 200, Fields: map[string]any{"metric": "nps", "group_by": "persona", "weighted": true, "groups.#": 0, "small_sample_below": 30}},
+	{Name: "a viewer reads CSAT by stage of a journey", Method: "GET", Path: "/api/v1/metrics/csat?group_by=stage&journey_id={journey}", As: "viewer", Status: 200, Fields: map[string]any{"metric": "csat"}},
+	{Name: "a viewer reads CES of an account", Method: "GET", Path: "/api/v1/metrics/ces?account_id={account}&group_by=month", As: "viewer", Status: 200, Fields: map[string]any{"metric": "ces", "group_by": "month"}},
+	{Name: "metrics name a bad grouping, date and flag", Method: "GET", Path: "/api/v1/metrics/nps?group_by=shoe_size&from=yesterday&weighted=maybe", As: "viewer", Status: 422, Errors: []string{"group_by", "from", "weighted"}},
+	{Name: "CSAT needs from before to", Method: "GET", Path: "/api/v1/metrics/csat?from=2026-05-01&to=2026-04-01", As: "viewer", Status: 422, Errors: []string{"to"}},
+	{Name: "CES names a second grouping other than month", Method: "GET", Path: "/api/v1/metrics/ces?group_by=persona,tier", As: "viewer", Status: 422, Errors: []string{"group_by"}},
+	{Name: "a viewer reads the feedback overview", Method: "GET", Path: "/api/v1/metrics/overview", As: "viewer", Status: 200, Fields: map[string]any{"scores.#": 3, "coverage.key_contacts": 1, "coverage.answered": 0}},
+	{Name: "the overview names a bad date", Method: "GET", Path: "/api/v1/metrics/overview?to=soon", As: "viewer", Status: 422, Errors: []string{"to"}},
+	{Name: "key drivers of the relationship survey", Method: "GET", Path: "/api/v1/metrics/drivers", As: "viewer", Status: 200, Fields: map[string]any{"survey_id": "{rel_survey}", "drivers.#": 0, "small_sample_below": 10}},
+	{Name: "key drivers of no survey are not found", Method: "GET", Path: "/api/v1/metrics/drivers?survey_id={missing}", As: "viewer", Status: 404},
+	{Name: "key drivers name a bad survey id", Method: "GET", Path: "/api/v1/metrics/drivers?survey_id=x", As: "viewer", Status: 422, Errors: []string{"survey_id"}},
+	{Name: "a viewer reads negative phrases", Method: "GET", Path: "/api/v1/metrics/phrases", As: "viewer", Status: 200, Fields: map[string]any{"places.#": 0}},
+	{Name: "negative phrases name a bad date", Method: "GET", Path: "/api/v1/metrics/phrases?from=nope", As: "viewer", Status: 422, Errors: []string{"from"}},
+	{Name: "a viewer reads an account's stakeholder map", Method: "GET", Path: "/api/v1/accounts/{account}/stakeholders", As: "viewer", Status: 200, Fields: map[string]any{"account_id": "{account}"}},
+	{Name: "the stakeholder map of no account is not found", Method: "GET", Path: "/api/v1/accounts/{missing}/stakeholders", As: "viewer", Status: 404},
+	{Name: "a viewer reads a journey's measured scores", Method: "GET", Path: "/api/v1/journeys/{journey}/scores", As: "viewer", Status: 200, Fields: map[string]any{"journey_id": "{journey}"}},
+	{Name: "the scores of no journey are not found", Method: "GET", Path: "/api/v1/journeys/{missing}/scores", As: "viewer", Status: 404},
+	{Name: "journey scores name a bad date", Method: "GET", Path: "/api/v1/journeys/{journey}/scores?from=x", As: "viewer", Status: 422, Errors: []string{"from"}},
+
 	// Deleting an account with cases says so before it happens.
 	{Name: "an account with cases is not deleted without cascade, and the answer counts them", Method: "DELETE", Path: "/api/v1/accounts/{account2}", As: "manager", Status: 409, Contains: []string{"1 case", "cascade"}},
 	{Name: "the refused delete left the account and its case", Method: "GET", Path: "/api/v1/cases?account_id={account2}", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1}},
@@ -444,7 +465,7 @@ var scenarios = []scenario{
 	{Name: "the cascade took the account's case, and only that", Method: "GET", Path: "/api/v1/cases", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.account_id": "{account}"}},
 
 	// Feedback.
-	{Name: "a viewer lists surveys", Before: seedFeedback, Method: "GET", Path: "/api/v1/surveys", As: "viewer", Status: 200, Fields: map[string]any{"items.0.name": "After the meeting"}},
+	{Name: "a viewer lists surveys", Before: seedFeedback, Method: "GET", Path: "/api/v1/surveys", As: "viewer", Status: 200, Fields: map[string]any{"items.0.kind": "relationship", "items.1.name": "After the meeting"}},
 	{Name: "a manager creates a survey", Method: "POST", Path: "/api/v1/surveys", As: "manager", Body: `{"name":"Onboarding CES","questions":[{"key":"ces","type":"ces","text":"It was easy to get started.","required":true,"primary":true},{"key":"why","type":"text","text":"Why?","translations":{"fr":"Pourquoi ?"}}]}`, Status: 201, Fields: map[string]any{"kind": "transactional", "default_language": "en", "questions.0.primary": true}},
 	{Name: "a survey needs exactly one primary score", Method: "POST", Path: "/api/v1/surveys", As: "manager", Body: `{"name":"Two scores","questions":[{"key":"a","type":"nps","text":"A?","primary":true},{"key":"b","type":"csat","text":"B?","primary":true}]}`, Status: 422, Errors: []string{"questions"}},
 	{Name: "skip logic must name an earlier question", Method: "POST", Path: "/api/v1/surveys", As: "manager", Body: `{"name":"Bad skip","questions":[{"key":"a","type":"nps","text":"A?","primary":true,"show_if":{"question":"b","op":"eq","value":1}},{"key":"b","type":"text","text":"B?"}]}`, Status: 422, Errors: []string{"questions[0].show_if.question"}},

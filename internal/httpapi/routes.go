@@ -88,6 +88,14 @@ func (s *Server) registerRoutes() {
 	s.handle("PUT /api/v1/settings/feedback", manager, s.putFeedbackSettings)
 	s.handle("GET /api/v1/outbox", manager, s.listOutbox)
 	s.handlePublic("POST /api/v1/public/responses/{token}", s.publicResponse)
+	s.handle("GET /api/v1/metrics/nps", viewer, s.metric(waymark.QuestionNPS))
+	s.handle("GET /api/v1/metrics/csat", viewer, s.metric(waymark.QuestionCSAT))
+	s.handle("GET /api/v1/metrics/ces", viewer, s.metric(waymark.QuestionCES))
+	s.handle("GET /api/v1/metrics/overview", viewer, s.metricsOverview)
+	s.handle("GET /api/v1/metrics/drivers", viewer, s.metricsDrivers)
+	s.handle("GET /api/v1/metrics/phrases", viewer, s.metricsPhrases)
+	s.handle("GET /api/v1/accounts/{id}/stakeholders", viewer, s.accountStakeholders)
+	s.handle("GET /api/v1/journeys/{id}/scores", viewer, s.journeyScores)
 
 	s.handle("GET /api/v1/stream", viewer, s.stream)
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/account"
+	"github.com/waymark/waymark/internal/insight"
 )
 
 // accountsPerPage is the length of a page of the accounts list.
@@ -20,6 +21,7 @@ type dashboardPage struct {
 	*waymark.Overview
 	Renewals     []waymark.Renewal
 	RenewalsDays int
+	Feedback     *feedbackTiles // NPS, CSAT, CES tiles (insight.go)
 }
 
 // dashboard answers "what do we have?": accounts by tier and segment, who
@@ -40,7 +42,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", User: userFrom(r),
-		Data: dashboardPage{Overview: o, Renewals: renewals, RenewalsDays: days}})
+		Data: dashboardPage{Overview: o, Renewals: renewals, RenewalsDays: days, Feedback: h.feedbackTiles(r)}})
 }
 
 // accountFilter is the accounts list's filter as the URL carries it.
@@ -190,6 +192,8 @@ type accountPage struct {
 	OpenCases   []accountCase
 	ClosedCases []accountCase
 	NewCaseURL  string
+	// Stakeholders is the stakeholder map (insight.go, partials/stakeholders.html).
+	Stakeholders *insight.StakeholderMap
 }
 
 // accountCase is a case as the account page lists it.
@@ -215,7 +219,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 	}
 	id := a.ID
 	var err error
-	p := accountPage{Account: a, MaxContacts: maxContacts, Can: h.accounts.Permissions(ctx)}
+	p := accountPage{Account: a, MaxContacts: maxContacts, Can: h.accounts.Permissions(ctx), Stakeholders: h.stakeholders(r, a.ID)}
 	if a.OwnerID != nil {
 		names, err := h.access.UserNames(ctx)
 		if err != nil {

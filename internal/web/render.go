@@ -163,6 +163,10 @@ func (h *Handler) funcs() template.FuncMap {
 		"problemTail": problemTail,
 		"plural":      plural,
 		"weight":      func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+		"metricLabel": metricLabel,
+		"scoreValue":  scoreValue,
+		"pct":         pct,
+		"decimal":     decimal,
 		"canImport":   h.canImport,
 		// portalLinkFor gives the "portal-link" partial its data for a contact.
 		"portalLinkFor": func(contactID int64) PortalLinkView { return PortalLinkView{ContactID: contactID} },
