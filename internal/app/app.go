@@ -11,10 +11,12 @@ import (
 	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/events"
+	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/loop"
 	"github.com/waymark/waymark/internal/portal"
 	"github.com/waymark/waymark/internal/store"
 )
@@ -40,6 +42,8 @@ type App struct {
 	Journeys *journey.Service
 	Imports  *importer.Service
 	Portal   *portal.Service
+	Health   *health.Service
+	Loop     *loop.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -56,13 +60,17 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Journeys = journey.New(db, log, cfg.Location, a.Events, a.Broker)
 	a.Imports = importer.New(db, log)
 	a.Portal = portal.New(db, a.Journeys)
-	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
+	a.Accounts.SetEvents(a.Events)
+	a.Health = health.New(db, log, cfg.Location, a.Events, a.Broker)
+	a.Loop = loop.New(db, log, cfg.Location, a.Events, a.Broker)
+	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Health.JobOptions(), a.Loop.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err
 	}
 	a.Queue = q
 	a.Events.SetQueue(q)
 	a.Journeys.SetQueue(q)
+	a.Health.SetQueue(q)
 	return a, nil
 }
 
