@@ -104,12 +104,12 @@ func (s *Service) follow() {
 		return
 	}
 	for _, typ := range InputEvents {
-		s.bus.Subscribe("health."+typ, s.heard, typ)
+		s.bus.Subscribe("health."+typ, s.Heard, typ)
 	}
 }
 
-// heard recomputes the accounts an event names.
-func (s *Service) heard(ctx context.Context, ev *waymark.Event) error {
+// Heard recomputes the accounts an event names (the bus calls it).
+func (s *Service) Heard(ctx context.Context, ev *waymark.Event) error {
 	ids := []int64{}
 	if ev.Type == waymark.ActivityRecorded {
 		var b waymark.ActivityBatch

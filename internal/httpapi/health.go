@@ -14,17 +14,17 @@ import (
 // ---- actions ----
 
 type actionBody struct {
-	AccountID    accountRef  `json:"account_id"`
-	Title        string      `json:"title"`
-	Description  string      `json:"description"`
-	ContactID    *int64      `json:"contact_id"`
-	CaseID       *int64      `json:"case_id"`
-	StageKey     string      `json:"stage_key"`
-	TouchpointID string      `json:"touchpoint_id"`
-	AssigneeID   *int64      `json:"assignee_id"`
-	TeamID       *int64      `json:"team_id"`
-	DueAt        *time.Time  `json:"due_at"`
-	FirstContact *time.Time  `json:"first_contact_due_at"`
+	AccountID    accountRef `json:"account_id"`
+	Title        string     `json:"title"`
+	Description  string     `json:"description"`
+	ContactID    *int64     `json:"contact_id"`
+	CaseID       *int64     `json:"case_id"`
+	StageKey     string     `json:"stage_key"`
+	TouchpointID string     `json:"touchpoint_id"`
+	AssigneeID   *int64     `json:"assignee_id"`
+	TeamID       *int64     `json:"team_id"`
+	DueAt        *time.Time `json:"due_at"`
+	FirstContact *time.Time `json:"first_contact_due_at"`
 }
 
 func (s *Server) listActions(w http.ResponseWriter, r *http.Request, p waymark.Principal) error {

@@ -81,13 +81,30 @@ func New(store Store, log *slog.Logger, loc *time.Location, bus Bus, live Notifi
 	}
 	s := &Service{store: store, log: log, loc: loc, bus: bus, live: live, now: func() time.Time { return time.Now().UTC() }}
 	if bus != nil {
-		bus.Subscribe("loop.response", s.onResponse, "response.created")
-		bus.Subscribe("loop.sla_breach", s.onBreach, waymark.CaseSLABreached)
-		bus.Subscribe("loop.incident", s.onIncident, waymark.IncidentCreated, waymark.IncidentRecurring)
-		bus.Subscribe("loop.commitment", s.onCommitment, waymark.CommitmentBrokenEv)
-		bus.Subscribe("loop.health", s.onHealth, waymark.HealthChanged)
+		bus.Subscribe("loop.response", s.Heard, "response.created")
+		bus.Subscribe("loop.sla_breach", s.Heard, waymark.CaseSLABreached)
+		bus.Subscribe("loop.incident", s.Heard, waymark.IncidentCreated, waymark.IncidentRecurring)
+		bus.Subscribe("loop.commitment", s.Heard, waymark.CommitmentBrokenEv)
+		bus.Subscribe("loop.health", s.Heard, waymark.HealthChanged)
 	}
 	return s
+}
+
+// Heard applies the rules to one event (the bus calls it; tests may too).
+func (s *Service) Heard(ctx context.Context, ev *waymark.Event) error {
+	switch ev.Type {
+	case "response.created":
+		return s.onResponse(ctx, ev)
+	case waymark.CaseSLABreached:
+		return s.onBreach(ctx, ev)
+	case waymark.IncidentCreated, waymark.IncidentRecurring:
+		return s.onIncident(ctx, ev)
+	case waymark.CommitmentBrokenEv:
+		return s.onCommitment(ctx, ev)
+	case waymark.HealthChanged:
+		return s.onHealth(ctx, ev)
+	}
+	return nil
 }
 
 // SetClock replaces the clock, for tests and the demo.
