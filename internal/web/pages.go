@@ -190,6 +190,7 @@ type accountPage struct {
 	OpenCases   []accountCase
 	ClosedCases []accountCase
 	NewCaseURL  string
+	Health      *account360 // health, actions and the timeline
 }
 
 // accountCase is a case as the account page lists it.
@@ -236,6 +237,10 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := h.accountCases(ctx, &p); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if p.Health, err = h.account360(ctx, id); err != nil {
 		h.serverError(w, r, err)
 		return
 	}

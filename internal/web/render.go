@@ -152,18 +152,25 @@ func errorHeading(status int) string {
 // template.HTML: every value they give is escaped where it lands.
 func (h *Handler) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset":       h.assets.url,
-		"money":       money,
-		"num":         func(n int) string { return money(float64(n)) },
-		"date":        formatDate,
-		"renewal":     func(d any) renewal { return renewalOf(datePtr(d), today(h.now())) },
-		"initials":    initials,
-		"roleLabel":   roleLabel,
-		"roleName":    roleName,
-		"problemTail": problemTail,
-		"plural":      plural,
-		"weight":      func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
-		"canImport":   h.canImport,
+		"asset":        h.assets.url,
+		"money":        money,
+		"num":          func(n int) string { return money(float64(n)) },
+		"date":         formatDate,
+		"renewal":      func(d any) renewal { return renewalOf(datePtr(d), today(h.now())) },
+		"initials":     initials,
+		"roleLabel":    roleLabel,
+		"roleName":     roleName,
+		"problemTail":  problemTail,
+		"plural":       plural,
+		"weight":       func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+		"canImport":    h.canImport,
+		"pct":          func(f *float64) float64 { return *f * 100 },
+		"deref":        func(f *float64) float64 { return *f },
+		"measureName":  func(k string) string { return waymark.MeasureNames[k] },
+		"measureValue": waymark.FormatMeasure,
+		"actionRows": func(as []*waymark.Action, canWork bool, next map[string]string, back string) actionRowsView {
+			return actionRowsView{Actions: as, CanWork: canWork, Next: next, Back: back}
+		},
 		// portalLinkFor gives the "portal-link" partial its data for a contact.
 		"portalLinkFor": func(contactID int64) PortalLinkView { return PortalLinkView{ContactID: contactID} },
 	}

@@ -15,9 +15,11 @@ import (
 	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
+	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/loop"
 	"github.com/waymark/waymark/internal/portal"
 )
 
@@ -52,6 +54,8 @@ type Handler struct {
 	now func() time.Time
 
 	imports *importer.Service // the CSV import pages (imports.go)
+	health  *health.Service   // account health, the health list (health_pages.go)
+	loop    *loop.Service     // the actions inbox
 }
 
 // New returns the UI handler. It panics if the embedded templates or
@@ -66,6 +70,7 @@ func New(a *app.App, cfg Config) *Handler {
 		now:           time.Now,
 	}
 	h.imports = a.Imports
+	h.health, h.loop = a.Health, a.Loop
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		h.secure = true
 	}
@@ -120,6 +125,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerJourneys(mux) // journey maps, the editor and analytics
 	h.registerImports(mux)  // CSV import of accounts and contacts
 	h.registerAccess(mux)   // users, API tokens, passwords, the audit log, portal links
+	h.registerHealth(mux)   // the actions inbox and the health list
 	// Any other address is the UI's 404, behind login like the rest. The
 	// pattern has no method so that it stays less specific than every other
 	// route of the server ("/api/v1/" included) and never clashes with one.
