@@ -123,7 +123,7 @@ func (w *world) actions(t *testing.T, f waymark.ActionFilter) []*waymark.Action 
 func TestDetractorsMakeActionsForTheOwnerTeam(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
-		w.respond(t, "nps", 8, "review", "", "invitation") // a passive: nothing
+		w.respond(t, "nps", 8, "review", "", "invitation")  // a passive: nothing
 		w.respond(t, "csat", 3, "review", "", "invitation") // neutral: nothing
 		if as := w.actions(t, waymark.ActionFilter{}); len(as) != 0 {
 			t.Fatalf("passive and neutral answers made %d actions", len(as))
