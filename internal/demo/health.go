@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"time"
 
 	"github.com/waymark/waymark"
@@ -24,13 +25,15 @@ func loadHealth(ctx context.Context, db *store.DB, log *slog.Logger, now time.Ti
 	ls := loop.New(db, log, time.UTC, nil, nil)
 	ls.SetClock(clock)
 	ctx = waymark.WithPrincipal(ctx, waymark.Principal{Name: "demo", Role: waymark.RoleAdmin})
-	// Ratings spread over 1..5 where the plan gave none.
-	if _, err := db.SQL().ExecContext(ctx, `UPDATE accounts SET rm_rating = (id * 7 % 5) + 1 WHERE rm_rating IS NULL`); err != nil {
+	// The relationship managers rate their accounts (where the plan gave no
+	// rating) as the work went: the fifth of accounts with the most late
+	// steps gets 1, the next fifth 2, and so on up to 5.
+	if err := rateAccounts(ctx, db); err != nil {
 		return fmt.Errorf("demo: ratings: %w", err)
 	}
 	// The rules over the demo's detractor answers and late steps.
 	rows, err := db.SQL().QueryContext(ctx, `SELECT 'response.created', id, account_id FROM responses WHERE complete AND account_id IS NOT NULL
-		UNION ALL SELECT DISTINCT 'case.sla_breached', c.id, c.account_id FROM cases c JOIN case_steps s ON s.case_id = c.id WHERE s.breached_at IS NOT NULL`)
+		UNION ALL SELECT DISTINCT 'case.sla_breached', c.id, c.account_id FROM cases c JOIN case_steps s ON s.case_id = c.id WHERE s.breached_at IS NOT NULL AND c.status IN ('active', 'blocked')`)
 	if err != nil {
 		return fmt.Errorf("demo: actions: %w", err)
 	}
@@ -73,4 +76,41 @@ func loadHealth(ctx context.Context, db *store.DB, log *slog.Logger, now time.Ti
 	}
 	log.Debug("demo health and actions", "accounts", n, "actions", len(as))
 	return nil
+}
+
+func rateAccounts(ctx context.Context, db *store.DB) error {
+	rows, err := db.SQL().QueryContext(ctx, `SELECT a.id, COALESCE(SUM(CASE WHEN s.breached_at IS NOT NULL OR s.on_time = FALSE THEN 1 ELSE 0 END), 0), COUNT(s.case_id)
+		FROM accounts a LEFT JOIN cases c ON c.account_id = a.id LEFT JOIN case_steps s ON s.case_id = c.id AND s.status IN ('done', 'active')
+		WHERE a.rm_rating IS NULL GROUP BY a.id`)
+	if err != nil {
+		return err
+	}
+	type acc struct {
+		id   int64
+		late float64
+	}
+	var accs []acc
+	for rows.Next() {
+		var a acc
+		var late, n int
+		if err := rows.Scan(&a.id, &late, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		if n > 0 {
+			a.late = float64(late) / float64(n)
+		}
+		accs = append(accs, a)
+	}
+	rows.Close()
+	sort.SliceStable(accs, func(i, j int) bool { return accs[i].late > accs[j].late })
+	return db.Transact(ctx, func(ctx context.Context) error {
+		for i, a := range accs {
+			rating := 1 + i*5/max(len(accs), 1)
+			if _, err := db.UpdateAccount(ctx, a.id, func(x *waymark.Account) error { x.RMRating = &rating; return nil }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

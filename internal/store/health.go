@@ -165,11 +165,14 @@ func (db *DB) MeasureValues(ctx context.Context, key string, since time.Time, ac
 		q = `SELECT account_id, SUM(CASE WHEN type = ? AND occurred_at >= ? THEN 1 ELSE 0 END)
 			FROM activity_events WHERE occurred_at >= ?` + acc("account_id") + ` GROUP BY account_id`
 	case waymark.MeasureStakeholderCoverage:
+		// Data: the account was ever asked (an invitation or a response);
+		// before its first survey the measure is not taken.
 		args = append(args, since)
 		q = `SELECT c.account_id, 100.0 * COUNT(r.contact_id) / COUNT(*)
 			FROM contacts c JOIN personas p ON p.id = c.persona_id AND p.role IN ('decision_maker', 'influencer')
 			LEFT JOIN (SELECT DISTINCT contact_id FROM responses WHERE complete AND created_at >= ? AND contact_id IS NOT NULL) r ON r.contact_id = c.id
-			WHERE 1 = 1` + acc("c.account_id") + ` GROUP BY c.account_id`
+			WHERE c.account_id IN (SELECT account_id FROM invitations UNION SELECT account_id FROM responses WHERE account_id IS NOT NULL)` + acc("c.account_id") + `
+			GROUP BY c.account_id`
 	case waymark.MeasureRMRating:
 		q = `SELECT id, rm_rating FROM accounts WHERE rm_rating IS NOT NULL` + acc("id")
 	default:

@@ -20,6 +20,7 @@ type dashboardPage struct {
 	*waymark.Overview
 	Renewals     []waymark.Renewal
 	RenewalsDays int
+	Health       *dashboardHealth // the health distribution and the actions due
 }
 
 // dashboard answers "what do we have?": accounts by tier and segment, who
@@ -39,8 +40,13 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	dh, err := h.dashboardHealth(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", User: userFrom(r),
-		Data: dashboardPage{Overview: o, Renewals: renewals, RenewalsDays: days}})
+		Data: dashboardPage{Overview: o, Renewals: renewals, RenewalsDays: days, Health: dh}})
 }
 
 // accountFilter is the accounts list's filter as the URL carries it.

@@ -166,6 +166,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"canImport":    h.canImport,
 		"pct":          func(f *float64) float64 { return *f * 100 },
 		"deref":        func(f *float64) float64 { return *f },
+		"actionStatus": func(s string) string { return actionStatusLabels[s] },
+		"actionSource": func(s string) string { return actionSourceLabels[s] },
 		"measureName":  func(k string) string { return waymark.MeasureNames[k] },
 		"measureValue": waymark.FormatMeasure,
 		"actionRows": func(as []*waymark.Action, canWork bool, next map[string]string, back string) actionRowsView {
