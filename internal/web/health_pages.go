@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/waymark/waymark"
@@ -86,8 +85,8 @@ func (h *Handler) moveAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := "/actions"
-	if ref, err := url.Parse(r.PostFormValue("back")); err == nil && ref.Host == "" && len(ref.Path) > 0 && ref.Path[0] == '/' && (len(ref.Path) < 2 || ref.Path[1] != '/') {
-		back = ref.String()
+	if b := r.PostFormValue("back"); b != "" {
+		back = safeNext(b)
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }

@@ -166,6 +166,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"canImport":    h.canImport,
 		"pct":          func(f *float64) float64 { return *f * 100 },
 		"deref":        func(f *float64) float64 { return *f },
+		"score":        func(f float64) string { return strconv.FormatFloat(math.Round(f), 'f', 0, 64) },
 		"actionStatus": func(s string) string { return actionStatusLabels[s] },
 		"actionSource": func(s string) string { return actionSourceLabels[s] },
 		"measureName":  func(k string) string { return waymark.MeasureNames[k] },
