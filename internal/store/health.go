@@ -151,27 +151,24 @@ func (db *DB) MeasureValues(ctx context.Context, key string, since time.Time, ac
 			WHERE ((s.status = 'done' AND s.completed_at >= ? AND s.on_time IS NOT NULL) OR (s.status = 'active' AND s.breached_at IS NOT NULL))` + acc("c.account_id") + `
 			GROUP BY c.account_id`
 	case waymark.MeasureLogins, waymark.MeasureSupportRequests:
-		// Data: the account sent any activity in the last year (an account
-		// whose systems send nothing is not scored on usage).
+		// Data: the account ever sent activity (an account whose systems
+		// send nothing is not scored on usage). Each count is a range of
+		// the (account_id, type, occurred_at) index, so the query reads the
+		// window's events only, not the whole history.
 		typ := waymark.ActivityLogin
 		if key == waymark.MeasureSupportRequests {
 			typ = waymark.ActivitySupportRequest
 		}
-		year := since.AddDate(-1, 0, 0)
-		if y := db.now().AddDate(-1, 0, 0); y.Before(year) {
-			year = y
-		}
-		args = append(args, typ, since, year)
-		q = `SELECT account_id, SUM(CASE WHEN type = ? AND occurred_at >= ? THEN 1 ELSE 0 END)
-			FROM activity_events WHERE occurred_at >= ?` + acc("account_id") + ` GROUP BY account_id`
+		args = append(args, typ, since)
+		q = `SELECT a.id, (SELECT COUNT(*) FROM activity_events e WHERE e.account_id = a.id AND e.type = ? AND e.occurred_at >= ?)
+			FROM accounts a WHERE EXISTS (SELECT 1 FROM activity_events x WHERE x.account_id = a.id)` + acc("a.id")
 	case waymark.MeasureStakeholderCoverage:
 		// Data: the account was ever asked (an invitation or a response);
 		// before its first survey the measure is not taken.
 		args = append(args, since)
-		q = `SELECT c.account_id, 100.0 * COUNT(r.contact_id) / COUNT(*)
+		q = `SELECT c.account_id, 100.0 * SUM(CASE WHEN EXISTS (SELECT 1 FROM responses r WHERE r.contact_id = c.id AND r.complete AND r.created_at >= ?) THEN 1 ELSE 0 END) / COUNT(*)
 			FROM contacts c JOIN personas p ON p.id = c.persona_id AND p.role IN ('decision_maker', 'influencer')
-			LEFT JOIN (SELECT DISTINCT contact_id FROM responses WHERE complete AND created_at >= ? AND contact_id IS NOT NULL) r ON r.contact_id = c.id
-			WHERE c.account_id IN (SELECT account_id FROM invitations UNION SELECT account_id FROM responses WHERE account_id IS NOT NULL)` + acc("c.account_id") + `
+			WHERE (EXISTS (SELECT 1 FROM invitations i WHERE i.account_id = c.account_id) OR EXISTS (SELECT 1 FROM responses r2 WHERE r2.account_id = c.account_id))` + acc("c.account_id") + `
 			GROUP BY c.account_id`
 	case waymark.MeasureRMRating:
 		q = `SELECT id, rm_rating FROM accounts WHERE rm_rating IS NOT NULL` + acc("id")
