@@ -111,6 +111,13 @@ func BenchmarkHealthRecomputeOne(b *testing.B) {
 	loadBench(b, db, accounts, int(10_000_000*s), int(1_000_000*s))
 	a := apptest.New(b, db, nil)
 	ctx := waymark.WithPrincipal(context.Background(), waymark.Principal{Name: "bench", Role: waymark.RoleAdmin})
+	for _, m := range waymark.DefaultScorecard().Measures {
+		t0 := time.Now()
+		if _, err := db.MeasureValues(ctx, m.Key, time.Now().AddDate(0, 0, -m.WindowDays), 7); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("one account's %-20s in %v", m.Key, time.Since(t0).Round(time.Microsecond))
+	}
 	i := int64(0)
 	for b.Loop() {
 		i++

@@ -117,21 +117,28 @@ func (db *DB) MeasureValues(ctx context.Context, key string, since time.Time, ac
 		args = append(args, accountID)
 		return ` AND ` + col + ` = ?`
 	}
+	// For one account, its responses are read through (account_id,
+	// created_at); "score_type || ''" keeps the planner from preferring the
+	// (score_type, created_at) index, which reads every account's answers.
+	scoreType := "score_type"
+	if accountID != 0 {
+		scoreType = "score_type || ''"
+	}
 	switch key {
 	case waymark.MeasureNPS:
 		args = append(args, since)
 		q = `SELECT account_id, 100.0 * (SUM(CASE WHEN score >= 9 THEN weight ELSE 0 END) - SUM(CASE WHEN score <= 6 THEN weight ELSE 0 END)) / SUM(weight)
-			FROM responses WHERE score_type = 'nps' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
+			FROM responses WHERE `+scoreType+` = 'nps' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
 			GROUP BY account_id HAVING SUM(weight) > 0`
 	case waymark.MeasureCSAT:
 		args = append(args, since)
 		q = `SELECT account_id, 100.0 * SUM(CASE WHEN score >= 4 THEN 1 ELSE 0 END) / COUNT(*)
-			FROM responses WHERE score_type = 'csat' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
+			FROM responses WHERE `+scoreType+` = 'csat' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
 			GROUP BY account_id`
 	case waymark.MeasureCES:
 		args = append(args, since)
 		q = `SELECT account_id, AVG(1.0 * score)
-			FROM responses WHERE score_type = 'ces' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
+			FROM responses WHERE `+scoreType+` = 'ces' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
 			GROUP BY account_id`
 	case waymark.MeasureOpenIncidents:
 		// Always has data: no open incident is a value (0), the best one.
