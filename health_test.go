@@ -146,3 +146,64 @@ func TestScorecardValidation(t *testing.T) {
 		t.Errorf("missing measures are added switched off: %d", len(sc.Measures))
 	}
 }
+
+func TestRetentionByBandAndNPSCategory(t *testing.T) {
+	accs := []waymark.RetentionAccount{
+		{ID: 1, AnnualValue: 100, Band: "green", NPSCategory: "promoter"},
+		{ID: 2, AnnualValue: 300, Band: "green", NPSCategory: "passive"},
+		{ID: 3, AnnualValue: 200, Band: "red", NPSCategory: "detractor", Churned: true},
+		{ID: 4, AnnualValue: 400, Band: "red", NPSCategory: "none"},
+	}
+	r := waymark.ComputeRetention(time.Unix(0, 0), time.Unix(1, 0), accs)
+	// All: 1 of 4 churned; 800 of 1,000 kept.
+	if r.All.Accounts != 4 || *r.All.ChurnRate != 0.25 || *r.All.GrossRetained != 0.8 {
+		t.Errorf("all %+v", r.All)
+	}
+	red := r.ByBand[2]
+	if red.Key != "red" || *red.ChurnRate != 0.5 || red.ValueAtStart != 600 || *red.GrossRetained != 400.0/600 {
+		t.Errorf("red %+v", red)
+	}
+	if g := r.ByBand[0]; *g.ChurnRate != 0 || *g.GrossRetained != 1 {
+		t.Errorf("green %+v", g)
+	}
+	if amber := r.ByBand[1]; amber.ChurnRate != nil || amber.GrossRetained != nil {
+		t.Errorf("no amber account: %+v", amber)
+	}
+	if d := r.ByNPS[2]; d.Key != "detractor" || *d.ChurnRate != 1 || *d.GrossRetained != 0 {
+		t.Errorf("detractors %+v", d)
+	}
+	if r.Reading != "Accounts red at the start churned at 50%, green ones at 0%." {
+		t.Errorf("reading %q", r.Reading)
+	}
+	for mean, want := range map[float64]string{9: "promoter", 8.99: "passive", 7: "passive", 6.9: "detractor"} {
+		if got := waymark.NPSCategory(mean, true); got != want {
+			t.Errorf("NPSCategory(%v) = %s, want %s", mean, got, want)
+		}
+	}
+}
+
+func TestActionMovesAndOverdue(t *testing.T) {
+	for _, c := range []struct {
+		from, to string
+		ok       bool
+	}{{"open", "in_progress", true}, {"open", "resolved", true}, {"in_progress", "closed", true}, {"resolved", "open", true},
+		{"resolved", "in_progress", true}, {"in_progress", "open", false}, {"closed", "open", false}, {"closed", "resolved", false}} {
+		if got := waymark.CanMove(c.from, c.to); got != c.ok {
+			t.Errorf("%s → %s: %v", c.from, c.to, got)
+		}
+	}
+	now := time.Date(2026, 11, 4, 12, 0, 0, 0, time.UTC)
+	a := waymark.Action{Status: "open", FirstContactDueAt: now.Add(-time.Minute), DueAt: now.Add(time.Hour)}
+	if !a.IsOverdue(now) {
+		t.Error("open past first contact is overdue")
+	}
+	a.Status = "in_progress"
+	if a.IsOverdue(now) {
+		t.Error("in progress before the due date is not overdue")
+	}
+	a.Status = "resolved"
+	a.DueAt = now.Add(-time.Hour)
+	if a.IsOverdue(now) {
+		t.Error("resolved is never overdue")
+	}
+}

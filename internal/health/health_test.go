@@ -103,3 +103,65 @@ func TestHealthFromStoredData(t *testing.T) {
 		}
 	})
 }
+
+// TestTimelineMergesKindsNewestFirstAcrossPages follows the cursor over an
+// account's incidents, commitments, actions, activity and responses.
+func TestTimelineMergesKindsNewestFirstAcrossPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := apptest.New(t, db, nil)
+		ctx := waymark.WithPrincipal(context.Background(), waymark.Principal{Name: "test", Role: waymark.RoleViewer})
+		acc := &waymark.Account{Name: "Acme"}
+		other := &waymark.Account{Name: "Other"}
+		for _, x := range []*waymark.Account{acc, other} {
+			if err := db.CreateAccount(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		base := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+		exec := func(q string) {
+			t.Helper()
+			if _, err := db.SQL().Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := func(h int) string { return ts(base.Add(time.Duration(h) * time.Hour)) }
+		// Hours 0..9 in turn over five kinds; two items share hour 5.
+		exec(fmt.Sprintf(`INSERT INTO incidents (account_id, title, severity, status, opened_at, created_at, updated_at) VALUES (%d, 'i0', 'minor', 'open', '%s', '%s', '%s')`, acc.ID, at(0), at(0), at(0)))
+		exec(fmt.Sprintf(`INSERT INTO commitments (account_id, description, due_at, status, created_at, updated_at) VALUES (%d, 'c1', '%s', 'open', '%s', '%s')`, acc.ID, at(9), at(1), at(1)))
+		exec(fmt.Sprintf(`INSERT INTO activity_events (client_id, account_id, type, occurred_at, received_at) VALUES ('a2', %d, 'login', '%s', '%s')`, acc.ID, at(2), at(2)))
+		exec(fmt.Sprintf(`INSERT INTO activity_events (client_id, account_id, type, occurred_at, received_at) VALUES ('a5', %d, 'order', '%s', '%s')`, acc.ID, at(5), at(5)))
+		exec(fmt.Sprintf(`INSERT INTO activity_events (client_id, account_id, type, occurred_at, received_at) VALUES ('x', %d, 'login', '%s', '%s')`, other.ID, at(3), at(3)))
+		exec(fmt.Sprintf(`INSERT INTO incidents (account_id, title, severity, status, opened_at, created_at, updated_at) VALUES (%d, 'i5', 'major', 'open', '%s', '%s', '%s')`, acc.ID, at(5), at(5), at(5)))
+		for h := 6; h < 9; h++ {
+			exec(fmt.Sprintf(`INSERT INTO actions (account_id, source, title, status, first_contact_due_at, due_at, created_at, updated_at) VALUES (%d, 'manual', 'a%d', 'open', '%s', '%s', '%s', '%s')`,
+				acc.ID, h, at(h+24), at(h+48), at(h), at(h)))
+		}
+		var got []string
+		f := waymark.TimelineFilter{AccountID: acc.ID, Limit: 3}
+		for page := 0; page < 5; page++ {
+			items, err := a.Health.Timeline(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range items {
+				got = append(got, fmt.Sprintf("%s %s", it.Kind, it.At.Sub(base)))
+			}
+			if len(items) < 3 {
+				break
+			}
+			last := items[len(items)-1]
+			f.Cursor = &waymark.TimelineCursor{At: last.At, Kind: last.Kind, ID: last.ID}
+		}
+		want := []string{"action 8h0m0s", "action 7h0m0s", "action 6h0m0s", "activity 5h0m0s", "incident 5h0m0s", "activity 2h0m0s", "commitment 1h0m0s", "incident 0s"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("timeline\n got %v\nwant %v", got, want)
+		}
+		items, err := a.Health.Timeline(ctx, waymark.TimelineFilter{AccountID: acc.ID, Kinds: []string{"incident"}})
+		if err != nil || len(items) != 2 || items[0].Title != "i5" {
+			t.Errorf("incidents only: %+v %v", items, err)
+		}
+		if _, err := a.Health.Timeline(ctx, waymark.TimelineFilter{AccountID: acc.ID, Kinds: []string{"gossip"}}); waymark.ErrorCode(err) != waymark.EINVALID {
+			t.Errorf("unknown kind: %v", err)
+		}
+	})
+}
