@@ -128,17 +128,17 @@ func (db *DB) MeasureValues(ctx context.Context, key string, since time.Time, ac
 	case waymark.MeasureNPS:
 		args = append(args, since)
 		q = `SELECT account_id, 100.0 * (SUM(CASE WHEN score >= 9 THEN weight ELSE 0 END) - SUM(CASE WHEN score <= 6 THEN weight ELSE 0 END)) / SUM(weight)
-			FROM responses WHERE `+scoreType+` = 'nps' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
+			FROM responses WHERE ` + scoreType + ` = 'nps' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
 			GROUP BY account_id HAVING SUM(weight) > 0`
 	case waymark.MeasureCSAT:
 		args = append(args, since)
 		q = `SELECT account_id, 100.0 * SUM(CASE WHEN score >= 4 THEN 1 ELSE 0 END) / COUNT(*)
-			FROM responses WHERE `+scoreType+` = 'csat' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
+			FROM responses WHERE ` + scoreType + ` = 'csat' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
 			GROUP BY account_id`
 	case waymark.MeasureCES:
 		args = append(args, since)
 		q = `SELECT account_id, AVG(1.0 * score)
-			FROM responses WHERE `+scoreType+` = 'ces' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
+			FROM responses WHERE ` + scoreType + ` = 'ces' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
 			GROUP BY account_id`
 	case waymark.MeasureOpenIncidents:
 		// Always has data: no open incident is a value (0), the best one.
