@@ -258,10 +258,11 @@ func TestMediansAndP90AreExact(t *testing.T) {
 	})
 }
 
-// TestOneStageMedianAndBlockedTime: the analytics count every pass that
-// ended with a move forward (a rework's passes too); the ETA, by the
-// product's rule, a completed case's last pass; blocked time shows per stage
-// beside the elapsed time it is part of.
+// TestOneStageMedianAndBlockedTime: one definition of a stage's duration,
+// a pass that ended with a move forward (a rework's passes too), in the
+// analytics and in the ETA (which takes the passes of completed cases, by
+// the product's rule); blocked time shows per stage beside the elapsed time
+// it is part of.
 func TestOneStageMedianAndBlockedTime(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -282,8 +283,22 @@ func TestOneStageMedianAndBlockedTime(t *testing.T) {
 		if credit.StageKey != "credit" || credit.Count != 2 || !near(credit.MedianDays, 2) {
 			t.Fatalf("analytics: credit review %d passes, median %v; want 2 passes (1 and 3 days), median 2", credit.Count, show(credit.MedianDays))
 		}
-		if e := est["express"]["credit"]; e.Samples != 1 || !near(&e.MedianDays, 3) {
-			t.Fatalf("ETA: credit review %+v; want the completed case's last pass, 3 days", e)
+		if e := est["express"]["credit"]; e.Samples != 2 || !near(&e.MedianDays, 2) {
+			t.Fatalf("ETA: credit review %+v; want the completed case's two passes (1 and 3 days), median 2", e)
+		}
+		if e := est["express"]["legal"]; e.Samples != 1 || !near(&e.MedianDays, 1) {
+			t.Fatalf("ETA: legal %+v; want the completing move's own pass, 1 day", e)
+		}
+		// An open case's passes wait for it to complete.
+		startCase(t, db, j, a, mon, map[string]any{"fast": true}).advance(1).advance(5)
+		if err := db.RefreshStageStats(ctx, j.ID, "express"); err != nil {
+			t.Fatal(err)
+		}
+		if est, err = db.StageEstimates(ctx, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		if e := est["express"]["credit"]; e.Samples != 2 {
+			t.Fatalf("ETA: credit review %+v counts an open case's pass", e)
 		}
 		if credit.Blocks != 1 || !near(credit.BlockedDays, 2) || !near(credit.BlockedDaysPerPass, 1) {
 			t.Fatalf("credit review blocked: %d blocks, %v days, %v per pass; want 1, 2, 1", credit.Blocks, show(credit.BlockedDays), show(credit.BlockedDaysPerPass))

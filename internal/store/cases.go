@@ -343,7 +343,7 @@ func (tx *Tx) saveCase(ctx context.Context, c *waymark.Case, before []waymark.St
 		}
 	}
 	if c.Status == waymark.CaseCompleted {
-		if _, err := tx.Exec(ctx, `UPDATE case_steps SET case_completed = TRUE WHERE case_id = ?`, c.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE stage_passes SET case_completed = TRUE WHERE case_id = ?`, c.ID); err != nil {
 			return err
 		}
 	}
@@ -355,15 +355,16 @@ func (tx *Tx) saveCase(ctx context.Context, c *waymark.Case, before []waymark.St
 }
 
 // RefreshStageStats recomputes the median business days of each stage of a
-// track over its journey's completed cases, for the ETA rule. It reads the
-// case_steps_eta index only.
+// track over every pass of its journey's completed cases through it (the
+// passes the analytics count too), for the ETA rule. It reads the
+// stage_passes_eta index only.
 func (db *DB) RefreshStageStats(ctx context.Context, journeyID int64, track string) error {
 	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.refreshStageStats(ctx, journeyID, track) })
 }
 
 func (tx *Tx) refreshStageStats(ctx context.Context, journeyID int64, track string) error {
-	rows, err := tx.Query(ctx, `SELECT stage_key, COUNT(*) FROM case_steps
-		WHERE journey_id = ? AND track = ? AND case_completed = TRUE AND duration_days IS NOT NULL GROUP BY stage_key`, journeyID, track)
+	rows, err := tx.Query(ctx, `SELECT stage_key, COUNT(*) FROM stage_passes
+		WHERE journey_id = ? AND track = ? AND case_completed = TRUE GROUP BY stage_key`, journeyID, track)
 	if err != nil {
 		return err
 	}
@@ -382,9 +383,9 @@ func (tx *Tx) refreshStageStats(ctx context.Context, journeyID int64, track stri
 		// The median: the middle value, or the mean of the two middle ones.
 		off, take := (n-1)/2, 2-n%2
 		var median float64
-		if err := tx.QueryRow(ctx, `SELECT AVG(d) FROM (SELECT duration_days AS d FROM case_steps
-			WHERE journey_id = ? AND track = ? AND stage_key = ? AND case_completed = TRUE AND duration_days IS NOT NULL
-			ORDER BY duration_days LIMIT ? OFFSET ?) m`, journeyID, track, stage, take, off).Scan(&median); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT AVG(d) FROM (SELECT days AS d FROM stage_passes
+			WHERE journey_id = ? AND track = ? AND stage_key = ? AND case_completed = TRUE
+			ORDER BY days LIMIT ? OFFSET ?) m`, journeyID, track, stage, take, off).Scan(&median); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO stage_stats (journey_id, track, stage_key, samples, median_days) VALUES (?, ?, ?, ?, ?)

@@ -116,6 +116,11 @@ func (tx *Tx) rollup(ctx context.Context, c *waymark.Case, ev *waymark.CaseEvent
 				if err := tx.addRollup(ctx, c.JourneyID, c.Track, st.StageKey, week, rollStep, d, *st.OnTime); err != nil {
 					return err
 				}
+				// The same pass, by case, for the ETA's medians.
+				if _, err := tx.Exec(ctx, `INSERT INTO stage_passes (case_id, journey_id, track, stage_key, days, case_completed) VALUES (?, ?, ?, ?, ?, ?)`,
+					c.ID, c.JourneyID, c.Track, st.StageKey, d, c.Status == waymark.CaseCompleted); err != nil {
+					return err
+				}
 			}
 		}
 		if ev.Type == waymark.EventComplete {
