@@ -318,7 +318,8 @@ type HealthRow struct {
 	Band        string    `json:"band"`
 	Explanation string    `json:"explanation"`
 	ComputedAt  time.Time `json:"computed_at"`
-	// Trend is the score 30 days ago, when a snapshot holds it.
+	// Trend is the score 30 days ago: the last daily snapshot on or before
+	// that day, when there is one.
 	Trend *float64 `json:"score_30_days_ago"`
 }
 

@@ -67,6 +67,16 @@ func loadHealth(ctx context.Context, db *store.DB, log *slog.Logger, now time.Ti
 			}
 		}
 	}
+	// The accounts were clients before the demo's first cases, and their
+	// health has a history: weekly snapshots over the last year, rebuilt
+	// from what the demo holds as it stood each week.
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE accounts SET created_at = (SELECT MIN(c.started_at) FROM cases c WHERE c.account_id = accounts.id)
+		WHERE EXISTS (SELECT 1 FROM cases c WHERE c.account_id = accounts.id AND c.started_at < accounts.created_at)`); err != nil {
+		return fmt.Errorf("demo: account history: %w", err)
+	}
+	if _, err := hs.Backfill(ctx, now.AddDate(-1, 0, 0), now, 7); err != nil {
+		return fmt.Errorf("demo: health history: %w", err)
+	}
 	n, err := hs.RecomputeAll(ctx)
 	if err != nil {
 		return fmt.Errorf("demo: health: %w", err)

@@ -86,7 +86,7 @@ func BenchmarkHealthRecomputeAll(b *testing.B) {
 	sc := waymark.DefaultScorecard()
 	for _, m := range sc.Measures {
 		t0 := time.Now()
-		vals, err := db.MeasureValues(ctx, m.Key, time.Now().AddDate(0, 0, -m.WindowDays), 0)
+		vals, err := db.MeasureValues(ctx, m.Key, time.Now().AddDate(0, 0, -m.WindowDays), time.Now(), 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func BenchmarkHealthRecomputeOne(b *testing.B) {
 	ctx := waymark.WithPrincipal(context.Background(), waymark.Principal{Name: "bench", Role: waymark.RoleAdmin})
 	for _, m := range waymark.DefaultScorecard().Measures {
 		t0 := time.Now()
-		if _, err := db.MeasureValues(ctx, m.Key, time.Now().AddDate(0, 0, -m.WindowDays), 7); err != nil {
+		if _, err := db.MeasureValues(ctx, m.Key, time.Now().AddDate(0, 0, -m.WindowDays), time.Now(), 7); err != nil {
 			b.Fatal(err)
 		}
 		b.Logf("one account's %-20s in %v", m.Key, time.Since(t0).Round(time.Microsecond))

@@ -30,7 +30,8 @@ type Store interface {
 	SaveTierThresholds(ctx context.Context, t waymark.TierThresholds) error
 	ApplyTiers(ctx context.Context, t waymark.TierThresholds) (int, error)
 
-	MeasureValues(ctx context.Context, key string, since time.Time, accountID int64) (map[int64]float64, error)
+	MeasureValues(ctx context.Context, key string, since, until time.Time, accountID int64) (map[int64]float64, error)
+	SaveSnapshots(ctx context.Context, hs []waymark.Health, day waymark.Date) error
 	AccountIDs(ctx context.Context) ([]int64, error)
 	Account(ctx context.Context, id int64) (*waymark.Account, error)
 	Health(ctx context.Context, accountID int64) (*waymark.Health, error)
@@ -287,19 +288,16 @@ func (s *Service) Preview(ctx context.Context, sc waymark.Scorecard, max int) (*
 
 // ---- computing ----
 
-func (s *Service) since(m waymark.ScorecardMeasure) time.Time {
-	return s.now().AddDate(0, 0, -m.WindowDays)
-}
-
-// rawOf reads the raw values of the enabled measures: for one account, or
-// for all when accountID is 0 (one grouped query per measure).
-func (s *Service) rawOf(ctx context.Context, sc waymark.Scorecard, accountID int64) (map[int64]map[string]float64, error) {
+// rawOf reads the raw values of the enabled measures as they stood at
+// until: for one account, or for all when accountID is 0 (one grouped
+// query per measure).
+func (s *Service) rawOf(ctx context.Context, sc waymark.Scorecard, accountID int64, until time.Time) (map[int64]map[string]float64, error) {
 	out := map[int64]map[string]float64{}
 	for _, m := range sc.Measures {
 		if !m.Enabled || m.Weight <= 0 {
 			continue
 		}
-		vals, err := s.store.MeasureValues(ctx, m.Key, s.since(m), accountID)
+		vals, err := s.store.MeasureValues(ctx, m.Key, until.AddDate(0, 0, -m.WindowDays), until, accountID)
 		if err != nil {
 			return nil, err
 		}
@@ -313,17 +311,22 @@ func (s *Service) rawOf(ctx context.Context, sc waymark.Scorecard, accountID int
 	return out, nil
 }
 
-// computeAll computes every account's health with sc.
+// computeAll computes every account's health with sc, now.
 func (s *Service) computeAll(ctx context.Context, sc waymark.Scorecard) ([]waymark.Health, error) {
+	return s.computeAllAt(ctx, sc, s.now())
+}
+
+// computeAllAt computes every account's health with sc as it stood at now.
+func (s *Service) computeAllAt(ctx context.Context, sc waymark.Scorecard, now time.Time) ([]waymark.Health, error) {
 	ids, err := s.store.AccountIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := s.rawOf(ctx, sc, 0)
+	// A moment after now, so that what happened at now counts.
+	raw, err := s.rawOf(ctx, sc, 0, now.Add(time.Microsecond))
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
 	out := make([]waymark.Health, 0, len(ids))
 	for _, id := range ids {
 		out = append(out, sc.ComputeHealth(id, raw[id], now))
@@ -347,7 +350,7 @@ func (s *Service) recompute(ctx context.Context, ids []int64) ([]waymark.Health,
 	now := s.now()
 	var hs []waymark.Health
 	for _, id := range ids {
-		raw, err := s.rawOf(ctx, sc, id)
+		raw, err := s.rawOf(ctx, sc, id, now.Add(time.Microsecond))
 		if err != nil {
 			return nil, err
 		}
@@ -591,6 +594,38 @@ type dailyWorker struct {
 }
 
 func (w *dailyWorker) Work(ctx context.Context, _ *river.Job[DailyArgs]) error { return w.s.Daily(ctx) }
+
+// Backfill rebuilds the daily snapshots of the days from from to to, every
+// step days, from what the database holds as it stood on each (the
+// relationship manager's rating has no history: today's counts): for a new
+// workspace loaded with its history (the demo). It changes no current score
+// and records no event.
+func (s *Service) Backfill(ctx context.Context, from, to time.Time, step int) (int, error) {
+	if _, err := allow(ctx, scorecardRole, "rebuild the health history"); err != nil {
+		return 0, err
+	}
+	sc, err := s.store.Scorecard(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if step < 1 {
+		step = 1
+	}
+	n := 0
+	for at := from; at.Before(to); at = at.AddDate(0, 0, step) {
+		hs, err := s.computeAllAt(ctx, sc, at)
+		if err != nil {
+			return n, err
+		}
+		local := at.In(s.loc)
+		day := waymark.Date{Time: time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)}
+		if err := s.store.SaveSnapshots(ctx, hs, day); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
 
 // Daily recomputes every account, snapshots the day and applies the tiers.
 func (s *Service) Daily(ctx context.Context) error {

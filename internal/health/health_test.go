@@ -92,6 +92,16 @@ func TestHealthFromStoredData(t *testing.T) {
 		if events != 2 {
 			t.Errorf("%d health.changed events, want 2", events)
 		}
+		// The history rebuilt as it stood two days ago: no incident was open
+		// yet (0 → 100) and 8 logins fell in that day's 30 days (40):
+		// (100 + 40 + 100) / 3 = 80.
+		if n, err := a.Health.Backfill(ctx, now.AddDate(0, 0, -2), now.AddDate(0, 0, -1), 1); err != nil || n != 1 {
+			t.Fatalf("backfill %d %v", n, err)
+		}
+		snaps, err := db.HealthSnapshots(ctx, acc.ID, waymark.Date{Time: now.AddDate(0, 0, -3)})
+		if err != nil || len(snaps) != 2 || snaps[0].Score != 80 || snaps[0].Band != "green" {
+			t.Errorf("rebuilt history %+v %v", snaps, err)
+		}
 		// The full recompute (one grouped query per measure) agrees.
 		if _, err := a.Health.RecomputeAll(ctx); err != nil {
 			t.Fatal(err)

@@ -105,77 +105,82 @@ func (db *DB) ApplyTiers(ctx context.Context, t waymark.TierThresholds) (int, er
 // ---- the measures: one grouped query each, for one account or all ----
 
 // MeasureValues returns the raw value of one measure per account with data
-// for it: of account accountID, or of every account when it is 0. since is
-// the start of the measure's window.
-func (db *DB) MeasureValues(ctx context.Context, key string, since time.Time, accountID int64) (map[int64]float64, error) {
+// for it, as it stood at until (now, for the live score; a past time to
+// rebuild history): of account accountID, or of every account when it is
+// 0. since is the start of the measure's window. The relationship
+// manager's rating has no history: it is always the latest.
+func (db *DB) MeasureValues(ctx context.Context, key string, since, until time.Time, accountID int64) (map[int64]float64, error) {
 	var q string
-	args := []any{}
+	var args []any
+	arg := func(vs ...any) { args = append(args, vs...) }
 	acc := func(col string) string {
 		if accountID == 0 {
 			return ""
 		}
-		args = append(args, accountID)
+		arg(accountID)
 		return ` AND ` + col + ` = ?`
 	}
 	// For one account, its responses are read through (account_id,
 	// created_at); "score_type || ''" keeps the planner from preferring the
-	// (score_type, created_at) index, which reads every account's answers.
+	// (score_type, created_at …) index, which reads every account's answers.
 	scoreType := "score_type"
 	if accountID != 0 {
 		scoreType = "score_type || ''"
 	}
+	answers := func(typ string) string {
+		arg(since, until)
+		return `FROM responses WHERE ` + scoreType + ` = '` + typ + `' AND created_at >= ? AND created_at < ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id")
+	}
 	switch key {
 	case waymark.MeasureNPS:
-		args = append(args, since)
 		q = `SELECT account_id, 100.0 * (SUM(CASE WHEN score >= 9 THEN weight ELSE 0 END) - SUM(CASE WHEN score <= 6 THEN weight ELSE 0 END)) / SUM(weight)
-			FROM responses WHERE ` + scoreType + ` = 'nps' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
-			GROUP BY account_id HAVING SUM(weight) > 0`
+			` + answers("nps") + ` GROUP BY account_id HAVING SUM(weight) > 0`
 	case waymark.MeasureCSAT:
-		args = append(args, since)
-		q = `SELECT account_id, 100.0 * SUM(CASE WHEN score >= 4 THEN 1 ELSE 0 END) / COUNT(*)
-			FROM responses WHERE ` + scoreType + ` = 'csat' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
-			GROUP BY account_id`
+		q = `SELECT account_id, 100.0 * SUM(CASE WHEN score >= 4 THEN 1 ELSE 0 END) / COUNT(*) ` + answers("csat") + ` GROUP BY account_id`
 	case waymark.MeasureCES:
-		args = append(args, since)
-		q = `SELECT account_id, AVG(1.0 * score)
-			FROM responses WHERE ` + scoreType + ` = 'ces' AND created_at >= ? AND complete AND score IS NOT NULL AND account_id IS NOT NULL` + acc("account_id") + `
-			GROUP BY account_id`
+		q = `SELECT account_id, AVG(1.0 * score) ` + answers("ces") + ` GROUP BY account_id`
 	case waymark.MeasureOpenIncidents:
 		// Always has data: no open incident is a value (0), the best one.
+		// Open at until: opened by then, and still open or resolved after.
+		arg(until, until)
 		q = `SELECT a.id, COALESCE(SUM(CASE i.severity WHEN 'critical' THEN 3 WHEN 'major' THEN 2 WHEN 'minor' THEN 1 ELSE 0 END), 0)
-			FROM accounts a LEFT JOIN incidents i ON i.account_id = a.id AND i.status = 'open' WHERE 1 = 1` + acc("a.id") + ` GROUP BY a.id`
+			FROM accounts a LEFT JOIN incidents i ON i.account_id = a.id AND i.opened_at <= ? AND (i.status = 'open' OR i.resolved_at > ?)
+			WHERE 1 = 1` + acc("a.id") + ` GROUP BY a.id`
 	case waymark.MeasureBrokenCommitments:
 		// Data: the account had a commitment due in the window, or one open.
-		args = append(args, since, since)
-		q = `SELECT account_id, SUM(CASE WHEN status = 'broken' AND COALESCE(broken_at, due_at) >= ? THEN 1 ELSE 0 END)
-			FROM commitments WHERE (due_at >= ? OR status = 'open')` + acc("account_id") + ` GROUP BY account_id`
+		arg(since, until, since, until, until)
+		q = `SELECT account_id, SUM(CASE WHEN status = 'broken' AND COALESCE(broken_at, due_at) >= ? AND COALESCE(broken_at, due_at) < ? THEN 1 ELSE 0 END)
+			FROM commitments WHERE ((due_at >= ? AND due_at < ?) OR (status = 'open' AND created_at <= ?))` + acc("account_id") + ` GROUP BY account_id`
 	case waymark.MeasureOnTimeSteps:
-		// Steps completed in the window (on time or not) and active steps
-		// already past their due date (late, whatever happens next).
-		args = append(args, since)
-		q = `SELECT c.account_id, 100.0 * SUM(CASE WHEN s.status = 'done' AND s.on_time THEN 1 ELSE 0 END) / COUNT(*)
+		// Steps completed in the window (on time or not), and steps past
+		// their due date at until and not completed by then (late, whatever
+		// happens next).
+		arg(until, since, until, until, until)
+		q = `SELECT c.account_id, 100.0 * SUM(CASE WHEN s.completed_at < ? AND s.on_time THEN 1 ELSE 0 END) / COUNT(*)
 			FROM case_steps s JOIN cases c ON c.id = s.case_id
-			WHERE ((s.status = 'done' AND s.completed_at >= ? AND s.on_time IS NOT NULL) OR (s.status = 'active' AND s.breached_at IS NOT NULL))` + acc("c.account_id") + `
+			WHERE ((s.status = 'done' AND s.completed_at >= ? AND s.completed_at < ? AND s.on_time IS NOT NULL)
+				OR (s.status IN ('active', 'done') AND s.breached_at <= ? AND (s.completed_at IS NULL OR s.completed_at >= ?)))` + acc("c.account_id") + `
 			GROUP BY c.account_id`
 	case waymark.MeasureLogins, waymark.MeasureSupportRequests:
-		// Data: the account ever sent activity (an account whose systems
-		// send nothing is not scored on usage). Each count is a range of
-		// the (account_id, type, occurred_at) index, so the query reads the
+		// Data: the account sent activity by until (an account whose systems
+		// send nothing is not scored on usage). Each count is a range of the
+		// (account_id, type, occurred_at) index, so the query reads the
 		// window's events only, not the whole history.
 		typ := waymark.ActivityLogin
 		if key == waymark.MeasureSupportRequests {
 			typ = waymark.ActivitySupportRequest
 		}
-		args = append(args, typ, since)
-		q = `SELECT a.id, (SELECT COUNT(*) FROM activity_events e WHERE e.account_id = a.id AND e.type = ? AND e.occurred_at >= ?)
-			FROM accounts a WHERE EXISTS (SELECT 1 FROM activity_events x WHERE x.account_id = a.id)` + acc("a.id")
+		arg(typ, since, until, until)
+		q = `SELECT a.id, (SELECT COUNT(*) FROM activity_events e WHERE e.account_id = a.id AND e.type = ? AND e.occurred_at >= ? AND e.occurred_at < ?)
+			FROM accounts a WHERE EXISTS (SELECT 1 FROM activity_events x WHERE x.account_id = a.id AND x.occurred_at < ?)` + acc("a.id")
 	case waymark.MeasureStakeholderCoverage:
-		// Data: the account was ever asked (an invitation or a response);
-		// before its first survey the measure is not taken.
-		args = append(args, since)
-		q = `SELECT c.account_id, 100.0 * SUM(CASE WHEN EXISTS (SELECT 1 FROM responses r WHERE r.contact_id = c.id AND r.complete AND r.created_at >= ?) THEN 1 ELSE 0 END) / COUNT(*)
+		// Data: the account was asked by until (an invitation or a
+		// response); before its first survey the measure is not taken.
+		arg(since, until, until, until)
+		q = `SELECT c.account_id, 100.0 * SUM(CASE WHEN EXISTS (SELECT 1 FROM responses r WHERE r.contact_id = c.id AND r.complete AND r.created_at >= ? AND r.created_at < ?) THEN 1 ELSE 0 END) / COUNT(*)
 			FROM contacts c JOIN personas p ON p.id = c.persona_id AND p.role IN ('decision_maker', 'influencer')
-			WHERE (EXISTS (SELECT 1 FROM invitations i WHERE i.account_id = c.account_id) OR EXISTS (SELECT 1 FROM responses r2 WHERE r2.account_id = c.account_id))` + acc("c.account_id") + `
+			WHERE (EXISTS (SELECT 1 FROM invitations i WHERE i.account_id = c.account_id AND i.created_at < ?)
+				OR EXISTS (SELECT 1 FROM responses r2 WHERE r2.account_id = c.account_id AND r2.created_at < ?))` + acc("c.account_id") + `
 			GROUP BY c.account_id`
 	case waymark.MeasureRMRating:
 		q = `SELECT id, rm_rating FROM accounts WHERE rm_rating IS NOT NULL` + acc("id")
@@ -293,6 +298,24 @@ func (db *DB) SaveHealth(ctx context.Context, hs []waymark.Health, day waymark.D
 	})
 }
 
+// SaveSnapshots stores accounts' scores as the snapshot of one day (a
+// rebuilt history), leaving the current health alone.
+func (db *DB) SaveSnapshots(ctx context.Context, hs []waymark.Health, day waymark.Date) error {
+	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error {
+		for _, h := range hs {
+			if h.Band == waymark.BandNone {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO health_snapshots (account_id, day, score, band) VALUES (?, ?, ?, ?)
+				ON CONFLICT (account_id, day) DO UPDATE SET score = excluded.score, band = excluded.band`,
+				h.AccountID, day.String(), h.Score, h.Band); err != nil {
+				return fmt.Errorf("save snapshot: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // SnapshotHealth copies every account's current health into the day's
 // snapshot (the daily job; a recompute during the day overwrites it).
 func (db *DB) SnapshotHealth(ctx context.Context, day waymark.Date) error {
@@ -336,8 +359,10 @@ func (db *DB) MaxScoreSince(ctx context.Context, accountID int64, from, today wa
 // HealthList lists accounts with their health, ordered as f.Sort says, a
 // page at a time (f.After is an offset).
 func (db *DB) HealthList(ctx context.Context, f waymark.HealthFilter, trendDay waymark.Date) ([]waymark.HealthRow, error) {
-	q := `SELECT a.id, a.name, a.tier, a.segment, a.annual_value, a.owner_id, COALESCE(h.score, 0), COALESCE(h.band, 'none'), COALESCE(h.explanation, ''), h.computed_at, s.score
-		FROM accounts a LEFT JOIN health h ON h.account_id = a.id LEFT JOIN health_snapshots s ON s.account_id = a.id AND s.day = ?
+	// The trend is the last snapshot on or before trendDay.
+	q := `SELECT a.id, a.name, a.tier, a.segment, a.annual_value, a.owner_id, COALESCE(h.score, 0), COALESCE(h.band, 'none'), COALESCE(h.explanation, ''), h.computed_at,
+		(SELECT s.score FROM health_snapshots s WHERE s.account_id = a.id AND s.day <= ? ORDER BY s.day DESC LIMIT 1)
+		FROM accounts a LEFT JOIN health h ON h.account_id = a.id
 		WHERE a.status = 'active'`
 	args := []any{trendDay.String()}
 	if f.Band != "" {

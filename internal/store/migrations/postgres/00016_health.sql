@@ -67,6 +67,11 @@ CREATE TABLE health_snapshots (
     PRIMARY KEY (account_id, day)
 );
 
+-- The health measures read answers by type and time over every account:
+-- this index holds all they need, so a full recompute never reads the
+-- response rows themselves.
+CREATE INDEX responses_health ON responses (score_type, created_at, account_id, score, weight, complete);
+
 -- The tier follows the annual value (tier thresholds in settings) unless
 -- someone set it by hand.
 ALTER TABLE accounts ADD COLUMN tier_manual BOOLEAN NOT NULL DEFAULT FALSE;
