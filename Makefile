@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.Version=$(VERSION)
 ASSETS  := internal/web/static/dist/.built
 
-.PHONY: all build run test bench bench-go bench-http assets clean
+.PHONY: all build run test bench bench-go bench-http assets clients clean
 
 all: build
 
@@ -16,13 +16,23 @@ $(ASSETS): web/package.json web/package-lock.json web/build.mjs $(wildcard web/s
 	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 	touch $@
 
+# The TypeScript client generator (openapi-typescript, openapi-fetch, tsc),
+# pinned by clients/ts/package-lock.json; internal/httpapi's
+# TestGeneratedClients runs it, and oapi-codegen (go.mod's tool directive).
+CLIENTS := clients/ts/node_modules/.installed
+clients: $(CLIENTS)
+
+$(CLIENTS): clients/ts/package.json clients/ts/package-lock.json
+	cd clients/ts && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 build: assets
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/waymark ./cmd/waymark
 
 run: build
 	./bin/waymark serve --demo --db sqlite:waymark.db
 
-test: assets
+test: assets clients
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 
@@ -41,4 +51,4 @@ bench-http: assets
 	$(GO) run ./internal/httpbench $(BENCH_HTTP_FLAGS) | tee bench-http.out
 
 clean:
-	rm -rf bin internal/web/static/dist web/node_modules
+	rm -rf bin internal/web/static/dist web/node_modules clients/ts/node_modules clients/ts/generated clients/go/client.gen.go

@@ -65,6 +65,9 @@ type SearchHit struct {
 type AccountDeletion struct {
 	Contacts int
 	Cases    int
+	// Variants are the journeys that are variants for the account: they
+	// stop the delete, as a journey would otherwise name no account.
+	Variants []string
 }
 
 // Choice is one option of a field that names a thing by id (an owner, a

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/demo"
 	"github.com/waymark/waymark/internal/events"
@@ -154,6 +155,22 @@ func apiMove(t *testing.T, base, token string, id int64, body string) {
 	}
 }
 
+// apiPost posts a JSON body to the API as the token and expects the status.
+func apiPost(t *testing.T, base, token, path, body string, status int) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != status {
+		t.Fatalf("POST %s: status %d, want %d", path, res.StatusCode, status)
+	}
+}
+
 // TestBrowserBoardUpdatesLive opens the board in two tabs, moves a case
 // through the API and then from the other tab's case page, and watches it
 // change column on the first board without a reload.
@@ -162,6 +179,9 @@ func TestBrowserBoardUpdatesLive(t *testing.T) {
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
 	seed := seedCasesWorkspace(t, dbURL)
 	base := browserServer(t, dbURL, false)
+	// A second case of the moving case's account, started later, so that
+	// its card repeats the account's link above the moving card.
+	apiPost(t, base, seed.Token, "/api/v1/cases", fmt.Sprintf(`{"journey_id":%d,"account_id":%d,"title":"Equipment lease"}`, seed.JourneyID, seed.Moving.AccountID), http.StatusCreated)
 	one := newBrowser(t)
 	watchConsole(t, one)
 
@@ -203,10 +223,19 @@ func TestBrowserBoardUpdatesLive(t *testing.T) {
 	do(two, "open the board in a second tab", chromedp.Navigate(boardURL), chromedp.WaitVisible(chromedp.ID("board")))
 	waitFor(two, "the second board is live", `document.getElementById("live-status").dataset.state === "live"`, 10*time.Second)
 	before, _ := chromedp.Run(one, chromedp.Evaluate[string](`document.getElementById("live-updated").dateTime`))
+	// The keyboard is on the moving card's account link, which the other
+	// card of the same account repeats: the update keeps it on this card.
+	cardFocus := fmt.Sprintf(`document.activeElement?.closest(".card")?.id === "card-%d" && document.activeElement.classList.contains("card-account")`, seed.Moving.ID)
+	do(one, "focus the moving card", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector("#card-%d .card-account").focus()`, seed.Moving.ID)))
+	waitFor(one, "the card has the focus", cardFocus, time.Second)
 
 	apiMove(t, base, seed.Token, seed.Moving.ID, `{"type":"advance"}`)
 	for name, tab := range map[string]context.Context{"first": one, "second": two} {
 		waitFor(tab, "the "+name+" board shows the case in Credit risk review", inColumn("risk", seed.Moving.ID)+` && !(`+inColumn("meeting", seed.Moving.ID)+`)`, 5*time.Second)
+	}
+	if ok, _ := chromedp.Run(one, chromedp.Evaluate[bool](cardFocus)); !ok {
+		where, _ := chromedp.Run(one, chromedp.Evaluate[string](`document.activeElement?.outerHTML.slice(0, 160) || ""`))
+		t.Errorf("after the live update the focus is on %s; want the moved card's account link", where)
 	}
 	after, _ := chromedp.Run(one, chromedp.Evaluate[string](`document.getElementById("live-updated").dateTime`))
 	if after == before || after == "" {
@@ -222,16 +251,37 @@ func TestBrowserBoardUpdatesLive(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("move-advance")),
 		chromedp.Click(chromedp.ID("move-advance")),
 		chromedp.WaitVisible(chromedp.ID("move-done")))
+	waitFor(two, "the focus is back on Advance after the move, not at the top of the page", `document.activeElement?.id === "move-advance"`, 2*time.Second)
 	if got, _ := chromedp.Run(two, chromedp.Text(chromedp.ID("case-stage"))); !strings.Contains(got, "Legal documentation") {
 		t.Errorf("after advancing, the case page says the stage is %q", got)
 	}
 	waitFor(one, "the first board shows the case in Legal documentation", inColumn("legal", seed.Moving.ID), 5*time.Second)
 
+	// The board's filters: an arrow key on a list changes it without
+	// reloading the page (the keyboard stays on the list); Apply, shown,
+	// applies it.
+	do(one, "change the status filter from the keyboard",
+		chromedp.Navigate(boardURL), chromedp.WaitVisible(chromedp.ID("board-apply")),
+		chromedp.Focus(chromedp.ID("board-status")), chromedp.KeyEvent(kb.ArrowDown), chromedp.Sleep(700*time.Millisecond))
+	if ok, _ := chromedp.Run(one, chromedp.Evaluate[bool](`location.search === new URL(`+"`"+boardURL+"`"+`).search && document.activeElement?.id === "board-status" && document.getElementById("board-status").selectedIndex === 1`)); !ok {
+		t.Error("an arrow key on the status filter reloaded the board or did not change the list")
+	}
+	do(one, "apply it", chromedp.Click(chromedp.ID("board-apply")), chromedp.WaitVisible(chromedp.ID("board")))
+	waitFor(one, "the board is filtered by status", `location.search.includes("status=")`, 5*time.Second)
+
 	// A case page follows moves made elsewhere too.
 	do(one, "open the case page", chromedp.Navigate(fmt.Sprintf("%s/cases/%d", base, seed.Moving.ID)), chromedp.WaitVisible(chromedp.ID("stepper")))
 	waitFor(one, "the case page is live", `document.getElementById("live-status").dataset.state === "live"`, 10*time.Second)
+	do(one, "open the cancel disclosure and keep the keyboard on it", chromedp.Evaluate[chromedp.Void](`(() => {
+		const d = document.getElementById("more-cancel");
+		d.open = true;
+		d.querySelector("summary").focus();
+	})()`))
 	apiMove(t, base, seed.Token, seed.Moving.ID, `{"type":"block","reason":"waiting for the signed guarantee"}`)
 	waitFor(one, "the case page shows the block", `document.getElementById("block-reason")?.textContent.includes("waiting for the signed guarantee")`, 5*time.Second)
+	if ok, _ := chromedp.Run(one, chromedp.Evaluate[bool](`document.getElementById("more-cancel").open && document.activeElement === document.querySelector("#more-cancel summary")`)); !ok {
+		t.Error("the live update closed the open disclosure or took the focus from it")
+	}
 }
 
 // TestBrowserPortal opens a magic link and reads the journey guide on a

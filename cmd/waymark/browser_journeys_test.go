@@ -204,6 +204,30 @@ func TestBrowserJourneyMap(t *testing.T) {
 		chromedp.Click(chromedp.ID("add-touchpoint-0")),
 		chromedp.WaitVisible(chromedp.ID("f-stages-0-touchpoints-1-name")))
 	waitFor("the new row has the focus", `document.activeElement && document.activeElement.id === "f-stages-0-touchpoints-1-name"`)
+
+	// A reorder posts the form back with the focus on the moved stage's
+	// button, not at the top of the page; moving it back restores the order.
+	// From the keyboard, as a person who keeps the focus would.
+	step("move the first stage down", chromedp.Focus(chromedp.ID("down-stage-0")), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`[data-focus]`)))
+	waitFor("the moved stage's button has the focus", `["down-stage-1", "up-stage-1"].includes(document.activeElement?.id)`)
+	step("move it back up", chromedp.Focus(chromedp.ID("up-stage-1")), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`[data-focus="down-stage-0"]`)))
+	waitFor("the stage's button has the focus again", `document.activeElement?.id === "down-stage-0"`)
+
+	// No field that takes the focus is left under the sticky Save bar.
+	hidden := eval("focus every control of the form", `(() => {
+		const bar = document.querySelector("#journey-form .form-actions");
+		let under = 0;
+		for (const el of document.querySelectorAll("#journey-form input:not([type=hidden]), #journey-form select, #journey-form textarea, #journey-form button:not([tabindex='-1'])")) {
+			if (bar.contains(el) || !el.getClientRects().length) continue;
+			el.focus();
+			if (el.getBoundingClientRect().bottom > bar.getBoundingClientRect().top + 1) under++;
+		}
+		return under;
+	})()`)
+	if hidden != 0 {
+		t.Errorf("%v controls of the editor are under its Save bar when they have the focus", hidden)
+	}
+	step("focus the new row again", chromedp.Evaluate[chromedp.Void](`document.getElementById("f-stages-0-touchpoints-1-name").focus()`))
 	step("fill it in and save",
 		chromedp.SendKeys(chromedp.ID("f-stages-0-touchpoints-1-name"), "Welcome pack"),
 		chromedp.SetValue(chromedp.ID("f-stages-0-touchpoints-1-channel"), "portal"),

@@ -231,9 +231,16 @@ func (s *Service) AccountDeletion(ctx context.Context, id int64) (*waymark.Accou
 	return s.store.AccountDeletion(ctx, id)
 }
 
-// DeleteAccount removes an account with its contacts and cases, and writes
-// who did it in the audit log, in one transaction.
-func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
+// AnyCases lets DeleteAccount take an account's cases however many there
+// are (the API's ?cascade=true).
+const AnyCases = -1
+
+// DeleteAccount removes an account with its contacts, and writes who did it
+// in the audit log, in one transaction. maxCases is how many cases the
+// caller told the user would go with it: 0 refuses an account with cases
+// (a conflict that counts them), AnyCases takes them all, and a count (the
+// confirm page's) refuses the delete if more cases started since.
+func (s *Service) DeleteAccount(ctx context.Context, id int64, maxCases int) error {
 	p, err := allow(ctx, deleteAccountRole, "delete accounts")
 	if err != nil {
 		return err
@@ -247,12 +254,28 @@ func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
+		if len(d.Variants) > 0 {
+			return waymark.Errorf(waymark.ECONFLICT, "%s %s a journey variant for %s; change or delete it first.", strings.Join(d.Variants, ", "), isAre(len(d.Variants)), a.Name)
+		}
+		switch {
+		case d.Cases > 0 && maxCases == 0:
+			return waymark.Errorf(waymark.ECONFLICT, "%s has %s, which would be deleted with it; delete with cascade to delete them too.", a.Name, count(d.Cases, "case"))
+		case maxCases > 0 && d.Cases > maxCases:
+			return waymark.Errorf(waymark.ECONFLICT, "%s has %s now, more than the %d you were told of; look again before deleting it.", a.Name, count(d.Cases, "case"), maxCases)
+		}
 		if err := s.store.DeleteAccount(ctx, id); err != nil {
 			return err
 		}
 		summary := fmt.Sprintf("Deleted account %s (%s, %s)", a.Name, count(d.Contacts, "contact"), count(d.Cases, "case"))
 		return s.store.AddAudit(ctx, waymark.NewAuditEntry(p, "deleted", "account", id, summary))
 	})
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
 
 func count(n int, noun string) string {

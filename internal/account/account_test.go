@@ -85,7 +85,7 @@ func TestTheServiceDecidesWhoMayChangeWhat(t *testing.T) {
 				return err
 			}},
 			{"delete a team", waymark.RoleAdmin, func(ctx context.Context) error { return s.DeleteTeam(ctx, tm.ID) }},
-			{"delete an account", waymark.RoleManager, func(ctx context.Context) error { return s.DeleteAccount(ctx, a.ID) }},
+			{"delete an account", waymark.RoleManager, func(ctx context.Context) error { return s.DeleteAccount(ctx, a.ID, account.AnyCases) }},
 		}
 		before := counts(t, db)
 		for _, ch := range changes {
@@ -167,7 +167,7 @@ func TestDeletionsAreWrittenInTheAuditLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, del := range []func() error{
-			func() error { return s.DeleteAccount(admin, a.ID) },
+			func() error { return s.DeleteAccount(admin, a.ID, account.AnyCases) },
 			func() error { return s.DeleteContact(admin, c.ID) },
 			func() error { return s.DeletePersona(admin, ps.ID) },
 			func() error { return s.DeleteTeam(admin, tm.ID) },
@@ -197,7 +197,7 @@ func TestDeletionsAreWrittenInTheAuditLog(t *testing.T) {
 
 		// A refused deletion writes nothing.
 		n := len(entries)
-		if err := s.DeleteAccount(admin, a.ID); waymark.ErrorCode(err) != waymark.ENOTFOUND {
+		if err := s.DeleteAccount(admin, a.ID, account.AnyCases); waymark.ErrorCode(err) != waymark.ENOTFOUND {
 			t.Fatalf("delete a deleted account: %v", err)
 		}
 		if entries, _ = db.AuditEntries(context.Background(), waymark.AuditFilter{}); len(entries) != n {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/account"
 )
 
 // accountRef is an account id given as a number, a numeric string or
@@ -146,7 +147,15 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, _ waymark
 	if err != nil {
 		return err
 	}
-	if err := s.accounts.DeleteAccount(r.Context(), id); err != nil {
+	cascade := 0
+	switch r.URL.Query().Get("cascade") {
+	case "", "false":
+	case "true":
+		cascade = account.AnyCases
+	default:
+		return waymark.Invalid("cascade", "must be true or false")
+	}
+	if err := s.accounts.DeleteAccount(r.Context(), id, cascade); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

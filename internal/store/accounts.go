@@ -246,5 +246,20 @@ func (db *DB) AccountDeletion(ctx context.Context, id int64) (*waymark.AccountDe
 	if err != nil {
 		return nil, fmt.Errorf("count account deletion: %w", err)
 	}
+	rows, err := db.query(ctx, `SELECT name FROM journeys WHERE variant_account_id = ? ORDER BY name, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("account deletion variants: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		d.Variants = append(d.Variants, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	return &d, nil
 }

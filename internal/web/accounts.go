@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/waymark/waymark"
 )
@@ -258,7 +259,18 @@ func (h *Handler) confirmDeleteAccount(w http.ResponseWriter, r *http.Request) {
 		},
 		Action: url + "/delete", Button: "Delete the account", Cancel: url,
 	}
-	h.render(w, r, http.StatusOK, "confirm", page{Title: "Delete " + a.Name, Nav: "accounts", User: userFrom(r), Data: p})
+	status := http.StatusOK
+	if len(d.Variants) > 0 {
+		p.Refusal = "Journey variants are made for " + a.Name + ": " + strings.Join(d.Variants, ", ") + ". Change or delete them first."
+		p.Disabled = true
+		status = http.StatusConflict
+	} else if d.Cases > 0 {
+		// The page said the cases go too: the delete may take them. A case
+		// started after this page was shown still stops the delete.
+		p.Action += "?cases=" + strconv.Itoa(d.Cases)
+		p.Button = "Delete the account and its " + plural(d.Cases, "case", "cases")
+	}
+	h.render(w, r, status, "confirm", page{Title: "Delete " + a.Name, Nav: "accounts", User: userFrom(r), Data: p})
 }
 
 func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
@@ -267,7 +279,10 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, "Account not found.")
 		return
 	}
-	if err := h.accounts.DeleteAccount(r.Context(), id); err != nil {
+	// The confirm page names how many cases go with the account; more
+	// cases than it named (one started since) refuse the delete.
+	cases, _ := strconv.Atoi(r.URL.Query().Get("cases"))
+	if err := h.accounts.DeleteAccount(r.Context(), id, max(cases, 0)); err != nil {
 		h.fail(w, r, err)
 		return
 	}

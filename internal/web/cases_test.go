@@ -138,7 +138,7 @@ func column(t *testing.T, body, stage string) string {
 		t.Fatalf("the board has no column %q", stage)
 	}
 	rest := body[start:]
-	if end := strings.Index(rest[1:], `<section class="board-col"`); end >= 0 {
+	if end := strings.Index(rest[1:], `<li class="board-col"`); end >= 0 {
 		rest = rest[:end+1]
 	}
 	return rest
@@ -365,7 +365,7 @@ func TestMemberMovesACaseFromItsPage(t *testing.T) {
 		t.Run("a missing reason is asked for, and what was typed stays", func(t *testing.T) {
 			res := w.post(moveURL, url.Values{"type": {"rework"}, "to_stage": {"meeting"}, "reason": {"  "}, "from_stage": {"risk"}})
 			wantStatus(t, res, http.StatusUnprocessableEntity)
-			wantBody(t, res, "The reason is required to rework.", `<details class="move-more" open>`)
+			wantBody(t, res, "The reason is required to rework.", `<details class="move-more" id="more-rework" open>`)
 			unchanged(t)
 		})
 		t.Run("a form older than the case's last move is refused", func(t *testing.T) {
@@ -602,5 +602,56 @@ func TestMemberChangesTheWorkCellFromTheCasePage(t *testing.T) {
 		w.loginAs(w.viewer)
 		wantNoBody(t, w.get(path), "Change the work cell")
 		wantStatus(t, w.post(path+"/cell", url.Values{"user_id": {rm}, "role": {"relationship_manager"}}), http.StatusForbidden)
+	})
+}
+
+// TestDeletingAnAccountWithCasesAsksFirst: the confirm page counts the
+// cases that go with the account, its form takes exactly those, and a
+// delete posted without them (or after another case started) is refused.
+func TestDeletingAnAccountWithCasesAsksFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		m := asRole(t, w.site, waymark.RoleManager)
+		w.start("Working capital line", w.account, time.Hour, nil)
+		loc := fmt.Sprintf("/accounts/%d", w.account.ID)
+
+		wantStatus(t, m.post(loc+"/delete", nil), http.StatusConflict)
+		confirm := m.get(loc + "/delete")
+		wantStatus(t, confirm, http.StatusOK)
+		wantBody(t, confirm, "0 contacts and 1 case are deleted with it", `action="`+loc+`/delete?cases=1"`, "Delete the account and its 1 case")
+
+		w.start("Second line", w.account, time.Hour, nil)
+		wantStatus(t, m.post(loc+"/delete?cases=1", nil), http.StatusConflict)
+		if _, err := db.Account(context.Background(), w.account.ID); err != nil {
+			t.Fatalf("a refused delete deleted the account: %v", err)
+		}
+		wantLocation(t, m.post(loc+"/delete?cases=2", nil), "/accounts")
+		if _, err := db.Account(context.Background(), w.account.ID); waymark.ErrorCode(err) != waymark.ENOTFOUND {
+			t.Fatalf("the account is still there: %v", err)
+		}
+	})
+}
+
+// TestAccountOfAJourneyVariantCannotBeDeleted: the confirm page names the
+// variants and offers no Delete button, and a delete posted anyway is
+// refused.
+func TestAccountOfAJourneyVariantCannotBeDeleted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		m := asRole(t, w.site, waymark.RoleManager)
+		v := *w.journey
+		v.ID, v.Name, v.VariantOf, v.VariantAccountID = 0, "Nordbank's lending", &w.journey.ID, &w.account.ID
+		if err := db.CreateJourney(context.Background(), &v); err != nil {
+			t.Fatal(err)
+		}
+		loc := fmt.Sprintf("/accounts/%d", w.account.ID)
+		confirm := m.get(loc + "/delete")
+		wantStatus(t, confirm, http.StatusConflict)
+		wantBody(t, confirm, "Journey variants are made for Nordbank: Nordbank&#39;s lending. Change or delete them first.")
+		wantNoBody(t, confirm, `id="confirm-delete"`)
+		wantStatus(t, m.post(loc+"/delete", nil), http.StatusConflict)
+		if _, err := db.Account(context.Background(), w.account.ID); err != nil {
+			t.Fatalf("the account was deleted: %v", err)
+		}
 	})
 }

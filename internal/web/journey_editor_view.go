@@ -98,6 +98,9 @@ type editRuleView struct {
 
 // journeyEditPage is the data of the editor.
 type journeyEditPage struct {
+	// Focus is the id of the element the keyboard goes back to after a
+	// button of the form (a reorder, a removal) posted it back.
+	Focus       string
 	ID          int64 // 0 for a new journey
 	Name        string
 	Action      string
@@ -169,7 +172,7 @@ func (f *journeyForm) slotLabel(slot string) string {
 // view lays the form out for the template, with errors by slot and the
 // input to focus.
 func (h *Handler) editView(f *journeyForm, errs map[string]string, order []string, focus string, nm *journeyNames) *journeyEditPage {
-	p := &journeyEditPage{BaseVersion: f.BaseVersion, Personas: len(nm.personaList), Teams: len(nm.teamList)}
+	p := &journeyEditPage{BaseVersion: f.BaseVersion, Personas: len(nm.personaList), Teams: len(nm.teamList), Focus: focus}
 	field := func(slot, label, value string) editField {
 		id := inputID(slot)
 		name := slot

@@ -67,3 +67,65 @@ document.addEventListener("click", async (e) => {
   btn.textContent = "Copied";
   setTimeout(() => (btn.textContent = label), 1500);
 });
+
+// ---- keeping the keyboard where it was ----
+
+const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+
+// A form posted back to the same page (a case move, a cell change) comes
+// back with the focus where the user was, not at the top of the page: the
+// button they pressed, or else its form or section.
+const KEEP = "waymark:focus";
+document.addEventListener("submit", (e) => {
+  const form = e.target;
+  if (e.defaultPrevented || form.method.toLowerCase() !== "post") return;
+  const by = e.submitter || document.activeElement;
+  try {
+    sessionStorage.setItem(KEEP, JSON.stringify({
+      path: location.pathname,
+      ids: [by?.id, form.id, form.closest("[id]")?.id].filter(Boolean),
+      y: window.scrollY,
+    }));
+  } catch {
+    // Storage may be off; the page then starts at the top, as without script.
+  }
+});
+
+function focusOn(el) {
+  if (!el) return false;
+  if (!el.matches(FOCUSABLE)) el.tabIndex = -1;
+  el.focus({ preventScroll: true });
+  el.scrollIntoView({ block: "nearest" });
+  return document.activeElement === el;
+}
+
+function restoreFocus() {
+  // The server names where the focus goes (the journey editor after a
+  // reorder or a removal); an autofocused field has it already.
+  const named = document.querySelector("[data-focus]");
+  const auto = document.querySelector("[autofocus]");
+  let kept = null;
+  try {
+    kept = JSON.parse(sessionStorage.getItem(KEEP) || "null");
+    sessionStorage.removeItem(KEEP);
+  } catch {
+    kept = null;
+  }
+  if (named && !auto && focusOn(document.getElementById(named.dataset.focus))) return;
+  if (auto || !kept || kept.path !== location.pathname) return;
+  window.scrollTo(0, kept.y);
+  for (const id of kept.ids) {
+    const el = document.getElementById(id);
+    if (el && el.getClientRects().length && focusOn(el)) return;
+  }
+}
+restoreFocus();
+
+// A sticky bar at the bottom of a form (the journey editor's Save) must not
+// hide the field that has the focus: scroll it up above the bar.
+document.addEventListener("focusin", (e) => {
+  const bar = e.target.closest?.("form")?.querySelector(".form-actions");
+  if (!bar || bar.contains(e.target)) return;
+  const over = e.target.getBoundingClientRect().bottom - bar.getBoundingClientRect().top + 8;
+  if (over > 0 && getComputedStyle(bar).position === "sticky") window.scrollBy(0, over);
+});

@@ -72,13 +72,30 @@ function start(root) {
   const scrollers = () => [...root.querySelectorAll(".board, .board-cards, .stepper")];
   const scrollKey = (el) => (el.closest("[data-stage]")?.id || "") + "/" + el.className;
 
+  // Where the focus is, as the nearest element with an id (a card, a
+  // disclosure, a panel) and the place of the focused element among the
+  // focusable ones inside it: the same card keeps it wherever it moved to,
+  // and a disclosure's summary is found again though it has no id.
+  const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  const focusKey = (el) => {
+    if (!el || !root.contains(el)) return null;
+    if (el.id) return { id: el.id };
+    const scope = el.parentElement?.closest("[id]");
+    if (!scope || !root.contains(scope)) return null;
+    return { scope: scope.id, index: [...scope.querySelectorAll(FOCUSABLE)].indexOf(el) };
+  };
+  const refocus = (k) => {
+    let el = document.getElementById(k.id || k.scope);
+    if (el && !k.id) el = el.querySelectorAll(FOCUSABLE)[k.index] || el.querySelector(FOCUSABLE);
+    el?.focus({ preventScroll: true });
+  };
+
   const swap = (html) => {
     // Keep what the reader had open, where they had scrolled to and where
     // the keyboard focus was.
     const open = [...root.querySelectorAll("details[open]")].map((d) => d.querySelector("summary")?.textContent);
     const scrolled = new Map(scrollers().map((el) => [scrollKey(el), [el.scrollLeft, el.scrollTop]]));
-    const active = document.activeElement;
-    const focused = active && root.contains(active) ? active.getAttribute("href") || active.id : null;
+    const focused = focusKey(document.activeElement);
     root.innerHTML = html;
     for (const d of root.querySelectorAll("details")) {
       if (open.includes(d.querySelector("summary")?.textContent)) d.open = true;
@@ -87,10 +104,7 @@ function start(root) {
       const at = scrolled.get(scrollKey(el));
       if (at) [el.scrollLeft, el.scrollTop] = at;
     }
-    if (focused) {
-      const again = [...root.querySelectorAll("a[href], [id]")].find((el) => el.getAttribute("href") === focused || el.id === focused);
-      again?.focus({ preventScroll: true });
-    }
+    if (focused) refocus(focused);
     if (window.htmx) window.htmx.process(root);
   };
 
@@ -166,11 +180,17 @@ function start(root) {
   });
 }
 
-// A filter form with data-autosubmit applies each change at once; its
-// button stays for those without script.
+// A filter form with data-autosubmit applies a choice made with the mouse
+// or a finger at once. A choice made with the keyboard waits for Apply (an
+// arrow key on a closed list changes its value at each press, and reloading
+// the page then would pull the list away from under the keyboard).
 function autosubmit() {
   for (const form of document.querySelectorAll("form[data-autosubmit]")) {
-    form.addEventListener("change", () => form.requestSubmit());
-    for (const b of form.querySelectorAll("button[type=submit]")) b.hidden = true;
+    let keyboard = false;
+    form.addEventListener("keydown", () => (keyboard = true));
+    form.addEventListener("pointerdown", () => (keyboard = false));
+    form.addEventListener("change", () => {
+      if (!keyboard) form.requestSubmit();
+    });
   }
 }
