@@ -3,7 +3,9 @@
 package account
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -204,17 +206,23 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, apply func(*wayma
 	}
 	var out *waymark.Account
 	err := s.store.Transact(ctx, func(ctx context.Context) error {
+		changed := false
 		a, err := s.store.UpdateAccount(ctx, id, func(a *waymark.Account) error {
+			before, _ := json.Marshal(a)
 			if err := apply(a); err != nil {
 				return err
 			}
-			return a.Validate()
+			if err := a.Validate(); err != nil {
+				return err
+			}
+			after, _ := json.Marshal(a)
+			changed = !bytes.Equal(before, after)
+			return nil
 		})
-		if err != nil || s.events == nil {
-			out = a
+		out = a
+		if err != nil || s.events == nil || !changed {
 			return err
 		}
-		out = a
 		return s.events.Record(ctx, &waymark.Event{Type: waymark.AccountUpdated, AccountID: a.ID, SubjectID: a.ID}, map[string]any{"account_id": a.ID})
 	})
 	if err != nil {
