@@ -7,9 +7,10 @@ import (
 
 // Action event types.
 const (
-	ActionCreated  = "action.created"
-	ActionResolved = "action.resolved"
-	ActionUpdated  = "action.updated" // assigned, started, closed
+	ActionCreated = "action.created"
+	ActionUpdated = "action.updated" // assigned, started, closed
+	// ActionResolved ("action.resolved") is declared with the feedback
+	// events, which send the follow-up question on it.
 )
 
 // Action statuses, in the order an action goes through them.
@@ -25,7 +26,7 @@ var ActionStatuses = []string{ActionOpen, ActionInProgress, ActionResolvedSt, Ac
 
 // Action sources: what made the action.
 const (
-	SourceManual            = "manual"
+	// SourceManual ("manual") is declared with the invitation sources.
 	SourceResponse          = "response"           // a detractor, low CSAT or low CES answer
 	SourceSLABreach         = "sla_breach"         // a case step past its due date
 	SourceRecurringIncident = "recurring_incident" // a category three times in 30 days
@@ -152,12 +153,15 @@ type ActionFilter struct {
 // ActionNews is the data of action events: the action, and for
 // action.resolved the contact to send the follow-up question to.
 type ActionNews struct {
-	ActionID  int64  `json:"action_id"`
-	AccountID int64  `json:"account_id"`
-	ContactID *int64 `json:"contact_id"`
-	Source    string `json:"source"`
-	Status    string `json:"status"`
-	Title     string `json:"title"`
+	ActionID     int64  `json:"action_id"`
+	AccountID    int64  `json:"account_id"`
+	ContactID    *int64 `json:"contact_id"`
+	CaseID       *int64 `json:"case_id"`
+	StageKey     string `json:"stage_key"`
+	TouchpointID string `json:"touchpoint_id"`
+	Source       string `json:"source"`
+	Status       string `json:"status"`
+	Title        string `json:"title"`
 }
 
 // LoopRule is one rule of the closed loop: whether it is on, and who gets

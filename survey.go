@@ -100,6 +100,8 @@ type Invitation struct {
 	LastError        string     `json:"last_error"`
 	CreatedAt        time.Time  `json:"created_at"`
 
+	ContactName string `json:"contact_name,omitempty"` // for lists; empty once erased
+
 	Token string `json:"-"` // the link's secret
 }
 
@@ -109,9 +111,11 @@ type Response struct {
 	ID           int64                      `json:"id"`
 	SurveyID     int64                      `json:"survey_id"`
 	InvitationID *int64                     `json:"invitation_id"`
+	LinkID       *int64                     `json:"link_id"`
 	ContactID    *int64                     `json:"contact_id"`
 	AccountID    *int64                     `json:"account_id"`
 	PersonaID    *int64                     `json:"persona_id"`
+	PersonaRole  string                     `json:"persona_role"`
 	Weight       float64                    `json:"weight"` // the contact's influence weight when answering
 	CaseID       *int64                     `json:"case_id"`
 	JourneyID    *int64                     `json:"journey_id"`

@@ -11,8 +11,9 @@ rmSync(outdir, { recursive: true, force: true });
 await esbuild.build({
   // app.js runs on every page; charts.js only where a page draws charts
   // (ECharts is large), live.js where a page updates itself (server-sent
-  // events), portal.css is the client portal's own look.
-  entryPoints: ["src/app.js", "src/app.css", "src/charts.js", "src/live.js", "src/portal.css"],
+  // events), portal.css is the client portal's own look, survey.css the public
+  // survey page's.
+  entryPoints: ["src/app.js", "src/app.css", "src/charts.js", "src/live.js", "src/portal.css", "src/survey.css"],
   outdir,
   bundle: true,
   minify: true,

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,13 +25,16 @@ import (
 
 // serveConfig is what `waymark serve` reads from flags and the environment.
 type serveConfig struct {
-	Addr     string
-	DB       string
-	BaseURL  string
-	SMTP     string
-	Demo     bool
-	LogLevel string
-	TimeZone string
+	Addr    string
+	DB      string
+	BaseURL string
+	SMTP    string
+	Demo    bool
+	// PublicRateLimit is the public survey pages' requests a minute per
+	// link and per address (0: off).
+	PublicRateLimit int
+	LogLevel        string
+	TimeZone        string
 
 	loc *time.Location
 }
@@ -57,6 +61,9 @@ func (c *serveConfig) validate() error {
 	if c.loc, err = time.LoadLocation(c.TimeZone); err != nil {
 		return fmt.Errorf("--timezone %q: %w", c.TimeZone, err)
 	}
+	if c.PublicRateLimit < 0 {
+		return fmt.Errorf("--public-rate-limit %d must be 0 (off) or more", c.PublicRateLimit)
+	}
 	if c.SMTP != "" {
 		if u, err := url.Parse(c.SMTP); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") {
 			return fmt.Errorf("--smtp %q must be an smtp:// or smtps:// URL", c.SMTP)
@@ -72,6 +79,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&c.DB, "db", envOr("DB", "sqlite:waymark.db"), "database: sqlite:PATH or a postgres:// URL (WAYMARK_DB)")
 	fs.StringVar(&c.BaseURL, "base-url", envOr("BASE_URL", ""), "public URL of this server, for links in email (WAYMARK_BASE_URL; default http://ADDR)")
 	fs.StringVar(&c.SMTP, "smtp", envOr("SMTP", ""), "SMTP server URL, smtp://user:pass@host:587; without it email goes to the outbox (WAYMARK_SMTP)")
+	fs.IntVar(&c.PublicRateLimit, "public-rate-limit", envInt("PUBLIC_RATE_LIMIT", 60), "requests a minute one survey link and one address may make to the public survey page and API; 0 turns the limit off (WAYMARK_PUBLIC_RATE_LIMIT)")
 	fs.BoolVar(&c.Demo, "demo", envOr("DEMO", "") == "true" || envOr("DEMO", "") == "1", "load the demo workspace into an empty database (WAYMARK_DEMO)")
 	fs.StringVar(&c.TimeZone, "timezone", envOr("TIMEZONE", "UTC"), "the workspace time zone business days are counted in, e.g. Europe/Paris (WAYMARK_TIMEZONE)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error (WAYMARK_LOG_LEVEL)")
@@ -134,7 +142,7 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, c serveConfig
 		}
 	}
 
-	a, err := app.New(db, log, app.Config{Location: c.loc, BaseURL: c.BaseURL})
+	a, err := app.New(db, log, app.Config{Location: c.loc, BaseURL: c.BaseURL, SMTP: c.SMTP, PublicRateLimit: c.PublicRateLimit})
 	if err != nil {
 		return err
 	}
@@ -203,6 +211,20 @@ func migrateAll(ctx context.Context, db *store.DB) error {
 		return err
 	}
 	return jobs.Migrate(ctx, db)
+}
+
+// envInt reads WAYMARK_<name> as a whole number; a value that is not one
+// gives -1, which the flag's check refuses.
+func envInt(name string, def int) int {
+	v := envOr(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // compressedTypes are the answers serve gzips.

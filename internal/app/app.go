@@ -11,12 +11,14 @@ import (
 	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/events"
+	"github.com/waymark/waymark/internal/feedback"
 	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
 	"github.com/waymark/waymark/internal/loop"
+	"github.com/waymark/waymark/internal/mail"
 	"github.com/waymark/waymark/internal/portal"
 	"github.com/waymark/waymark/internal/store"
 )
@@ -27,6 +29,12 @@ type Config struct {
 	BaseURL  string         // the public URL links start with
 	// FetchPoll sets how often idle job workers look for work on SQLite.
 	FetchPoll time.Duration
+	// SMTP is the mail server's URL (smtp://user:pass@host:port); without
+	// it survey mail goes to the outbox.
+	SMTP string
+	// PublicRateLimit is the public survey pages' and API's requests a
+	// minute per link and per address; 0 turns the limit off.
+	PublicRateLimit int
 }
 
 // App is every service of Waymark, built once.
@@ -42,6 +50,7 @@ type App struct {
 	Journeys *journey.Service
 	Imports  *importer.Service
 	Portal   *portal.Service
+	Feedback *feedback.Service
 	Health   *health.Service
 	Loop     *loop.Service
 }
@@ -60,16 +69,26 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Journeys = journey.New(db, log, cfg.Location, a.Events, a.Broker)
 	a.Imports = importer.New(db, log)
 	a.Portal = portal.New(db, a.Journeys)
+	fcfg := feedback.Config{BaseURL: cfg.BaseURL, PublicRateLimit: cfg.PublicRateLimit}
+	if cfg.SMTP != "" {
+		m, err := mail.NewSMTP(cfg.SMTP, cfg.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		fcfg.Mailer = m
+	}
+	a.Feedback = feedback.New(db, log, fcfg, a.Events, a.Broker)
 	a.Accounts.SetEvents(a.Events)
 	a.Health = health.New(db, log, cfg.Location, a.Events, a.Broker)
 	a.Loop = loop.New(db, log, cfg.Location, a.Events, a.Broker)
-	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Health.JobOptions(), a.Loop.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
+	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Feedback.JobOptions(), a.Health.JobOptions(), a.Loop.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err
 	}
 	a.Queue = q
 	a.Events.SetQueue(q)
 	a.Journeys.SetQueue(q)
+	a.Feedback.SetQueue(q)
 	a.Health.SetQueue(q)
 	return a, nil
 }

@@ -62,6 +62,9 @@ func load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) er
 		if cases, err = loadJourneys(s.Context(ctx), db, w, now, log); err != nil {
 			return err
 		}
+		if err := loadSurveys(s.Context(ctx), db, w, now, log); err != nil {
+			return err
+		}
 		return loadAccess(s.Context(ctx), db, w, log)
 	})
 	if err != nil {

@@ -24,6 +24,8 @@ var publicOps = map[string]bool{
 	"GET /healthz":             true,
 	"GET /readyz":              true,
 	"GET /metrics":             true,
+
+	"POST /api/v1/public/responses/{token}": true,
 }
 
 // docPath turns a ServeMux pattern path into an OpenAPI path.
@@ -184,6 +186,9 @@ type scenario struct {
 	Errors []string
 	// Contains are strings the body must hold.
 	Contains []string
+	// Before, when set, adds to the world before the request (data that
+	// earlier scenarios must not see).
+	Before func(t *testing.T, e *apiEnv, w world)
 }
 
 // world is the data the scenarios run on.
@@ -245,6 +250,7 @@ func seedWorld(t *testing.T, e *apiEnv) world {
 	e.must(t, 201, "manager", "POST", "/api/v1/journeys", journeyMap("Doomed journey", sales.ID, risk.ID), &doomedJourney)
 	e.must(t, 201, "member", "POST", "/api/v1/cases", map[string]any{"journey_id": j.ID, "account_id": acme.ID, "title": "Credit line"}, &c)
 	w["journey"], w["doomed_journey"], w["case"] = id(j.ID), id(doomedJourney.ID), id(c.ID)
+	w["ada"] = id(ada.ID)
 	now := time.Now().UTC()
 	act := &waymark.Action{AccountID: acme.ID, Source: waymark.SourceManual, Title: "Call Ada back", Status: waymark.ActionOpen, ContactID: &ada.ID,
 		FirstContactDueAt: now.Add(24 * time.Hour), DueAt: now.Add(120 * time.Hour)}
@@ -483,6 +489,58 @@ var scenarios = []scenario{
 	{Name: "a manager makes a journey variant for an account", Method: "POST", Path: "/api/v1/journeys", As: "manager", Body: `{"name":"Acme's loans","variant_of":{journey},"variant_account_id":{account},"stages":[{"key":"a","name":"A","owner_team_id":{team}}],"tracks":[{"key":"t","rank":1,"stages":["a"],"target_days":{"a":1}}]}`, Status: 201, Fields: map[string]any{"variant_account_id": "{account}"}},
 	{Name: "an account that a journey variant is made for is not deleted, even with cascade", Method: "DELETE", Path: "/api/v1/accounts/{account}?cascade=true", As: "manager", Status: 409, Contains: []string{"Acme's loans"}},
 	{Name: "the cascade took the account's case, and only that", Method: "GET", Path: "/api/v1/cases", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.account_id": "{account}"}},
+
+	// Feedback.
+	{Name: "a viewer lists surveys", Before: seedFeedback, Method: "GET", Path: "/api/v1/surveys", As: "viewer", Status: 200, Fields: map[string]any{"items.0.name": "After the meeting"}},
+	{Name: "a manager creates a survey", Method: "POST", Path: "/api/v1/surveys", As: "manager", Body: `{"name":"Onboarding CES","questions":[{"key":"ces","type":"ces","text":"It was easy to get started.","required":true,"primary":true},{"key":"why","type":"text","text":"Why?","translations":{"fr":"Pourquoi ?"}}]}`, Status: 201, Fields: map[string]any{"kind": "transactional", "default_language": "en", "questions.0.primary": true}},
+	{Name: "a survey needs exactly one primary score", Method: "POST", Path: "/api/v1/surveys", As: "manager", Body: `{"name":"Two scores","questions":[{"key":"a","type":"nps","text":"A?","primary":true},{"key":"b","type":"csat","text":"B?","primary":true}]}`, Status: 422, Errors: []string{"questions"}},
+	{Name: "skip logic must name an earlier question", Method: "POST", Path: "/api/v1/surveys", As: "manager", Body: `{"name":"Bad skip","questions":[{"key":"a","type":"nps","text":"A?","primary":true,"show_if":{"question":"b","op":"eq","value":1}},{"key":"b","type":"text","text":"B?"}]}`, Status: 422, Errors: []string{"questions[0].show_if.question"}},
+	{Name: "a viewer reads a survey", Method: "GET", Path: "/api/v1/surveys/{survey}", As: "viewer", Status: 200, Fields: map[string]any{"questions.#": 3}},
+	{Name: "a manager replaces a survey", Method: "PUT", Path: "/api/v1/surveys/{survey}", As: "manager", Body: `{"name":"After the meeting","questions":[{"key":"nps","type":"nps","text":"How likely are you to recommend us?","required":true,"primary":true},{"key":"why","type":"text","text":"Why?"},{"key":"fix","type":"text","text":"What should we fix?","required":true,"show_if":{"question":"nps","op":"lte","value":6}}]}`, Status: 200, Fields: map[string]any{"questions.2.show_if.op": "lte"}},
+	{Name: "a replaced survey is checked too", Method: "PUT", Path: "/api/v1/surveys/{survey}", As: "manager", Body: `{"name":"","questions":[]}`, Status: 422, Errors: []string{"name", "questions"}},
+	{Name: "a survey exports as one document", Method: "GET", Path: "/api/v1/surveys/{survey}/export", As: "viewer", Status: 200, Fields: map[string]any{"format": "waymark.survey/v1", "questions.#": 3}},
+	{Name: "a document imports as a new survey", Method: "POST", Path: "/api/v1/surveys/import", As: "manager", Body: `{"format":"waymark.survey/v1","name":"Imported","questions":[{"key":"csat","type":"csat","text":"Satisfied?","required":true,"primary":true}]}`, Status: 201, Fields: map[string]any{"name": "Imported"}},
+	{Name: "only a Waymark document imports", Method: "POST", Path: "/api/v1/surveys/import", As: "manager", Body: `{"format":"other","name":"X","questions":[]}`, Status: 422, Errors: []string{"format"}},
+	{Name: "a manager archives a survey", Method: "POST", Path: "/api/v1/surveys/{doomed_survey}/archive", As: "manager", Status: 200, Fields: map[string]any{"archived": true}},
+	{Name: "a member sends a survey to a contact", Method: "POST", Path: "/api/v1/surveys/{survey}/invitations", As: "member", Body: `{"contact_ids":[{invitee}]}`, Status: 201, Fields: map[string]any{"sent": 1, "items.0.status": "sent"}},
+	{Name: "a second invitation within 30 days is suppressed, with its reason", Method: "POST", Path: "/api/v1/surveys/{survey}/invitations", As: "member", Body: `{"contact_ids":[{invitee}]}`, Status: 201, Fields: map[string]any{"suppressed": 1, "items.0.status": "suppressed", "items.0.suppressed_reason": "contact_limit", "items.0.url": ""}},
+	{Name: "an invitation names real contacts", Method: "POST", Path: "/api/v1/surveys/{survey}/invitations", As: "member", Body: `{"contact_ids":[{missing}]}`, Status: 422, Errors: []string{"contact_ids[0]"}},
+	{Name: "an invitation about a case takes the case's contacts only", Method: "POST", Path: "/api/v1/surveys/{survey}/invitations", As: "member", Body: `{"contact_ids":[{other_contact}],"case_id":{case}}`, Status: 422, Errors: []string{"contact_ids[0]"}},
+	{Name: "a member sends a survey from a CSV of emails", Method: "POST", Path: "/api/v1/surveys/{survey}/invitations/csv", As: "member", ContentType: "text/csv", Body: "name,email\nLin,lin@bolt.example\nNobody,nobody@nowhere.example\n", Status: 201, Fields: map[string]any{"sent": 1, "unknown_emails.0": "nobody@nowhere.example"}},
+	{Name: "a CSV without emails is refused", Method: "POST", Path: "/api/v1/surveys/{survey}/invitations/csv", As: "member", ContentType: "text/csv", Body: "name\nGrace\n", Status: 422, Errors: []string{"file"}},
+	{Name: "a manager makes an open link for a touchpoint", Method: "POST", Path: "/api/v1/surveys/{survey}/links", As: "manager", Body: `{"journey_id":{journey},"stage_key":"apply"}`, Status: 201, Fields: map[string]any{"stage_key": "apply"}},
+	{Name: "an open link names a stage of its journey", Method: "POST", Path: "/api/v1/surveys/{survey}/links", As: "manager", Body: `{"journey_id":{journey},"stage_key":"nowhere"}`, Status: 422, Errors: []string{"stage_key"}},
+	{Name: "a viewer lists a survey's open links", Method: "GET", Path: "/api/v1/surveys/{survey}/links", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 2}},
+	{Name: "a manager adds a rule", Method: "POST", Path: "/api/v1/survey-rules", As: "manager", Body: `{"survey_id":{survey},"trigger":"stage_completed","journey_id":{journey},"stage_key":"apply","persona_ids":[{persona}],"delay_hours":24}`, Status: 201, Fields: map[string]any{"enabled": true, "delay_hours": 24}},
+	{Name: "a stage rule needs a stage of the journey", Method: "POST", Path: "/api/v1/survey-rules", As: "manager", Body: `{"survey_id":{survey},"trigger":"stage_entered","journey_id":{journey},"stage_key":"nowhere","persona_ids":[{persona}]}`, Status: 422, Errors: []string{"stage_key"}},
+	{Name: "a viewer lists rules", Method: "GET", Path: "/api/v1/survey-rules?survey_id={survey}", As: "viewer", Status: 200},
+	{Name: "a viewer reads a rule", Method: "GET", Path: "/api/v1/survey-rules/{survey-rule}", As: "viewer", Status: 200, Fields: map[string]any{"trigger": "schedule"}},
+	{Name: "a manager replaces a rule", Method: "PUT", Path: "/api/v1/survey-rules/{survey-rule}", As: "manager", Body: `{"survey_id":{survey},"trigger":"schedule","every_months":6,"persona_ids":[{persona}],"tiers":["A"]}`, Status: 200, Fields: map[string]any{"every_months": 6}},
+	{Name: "a schedule needs a period", Method: "PUT", Path: "/api/v1/survey-rules/{survey-rule}", As: "manager", Body: `{"survey_id":{survey},"trigger":"schedule","persona_ids":[{persona}],"tiers":["Z"]}`, Status: 422, Errors: []string{"every_months", "tiers"}},
+	{Name: "a manager deletes a rule", Method: "DELETE", Path: "/api/v1/survey-rules/{doomed_rule}", As: "manager", Status: 204},
+	{Name: "a viewer lists invitations by status", Method: "GET", Path: "/api/v1/invitations?status=suppressed", As: "viewer", Status: 200, Fields: map[string]any{"items.0.suppressed_reason": "contact_limit"}},
+	{Name: "an invitation status must be known", Method: "GET", Path: "/api/v1/invitations?status=lost", As: "viewer", Status: 422, Errors: []string{"status"}},
+	{Name: "a contact answers from the link, a partial save first", Method: "POST", Path: "/api/v1/public/responses/{invitation_token}", Body: `{"answers":{"nps":3},"complete":false}`, Status: 200, Fields: map[string]any{"complete": false, "score": 3}},
+	{Name: "a skipped required question is refused, naming it", Method: "POST", Path: "/api/v1/public/responses/{invitation_token}", Body: `{"answers":{"why":"slow"}}`, Status: 422, Errors: []string{"answers.fix"}},
+	{Name: "an out-of-range score is refused", Method: "POST", Path: "/api/v1/public/responses/{invitation_token}", Body: `{"answers":{"nps":11}}`, Status: 422, Errors: []string{"answers.nps"}},
+	{Name: "a score of the wrong type is refused", Method: "POST", Path: "/api/v1/public/responses/{invitation_token}", Body: `{"answers":{"nps":"ten"}}`, Status: 422, Errors: []string{"answers.nps"}},
+	{Name: "an unknown question key is refused", Method: "POST", Path: "/api/v1/public/responses/{invitation_token}", Body: `{"answers":{"shoe_size":42}}`, Status: 422, Errors: []string{"answers.shoe_size"}},
+	{Name: "the contact submits the rest", Method: "POST", Path: "/api/v1/public/responses/{invitation_token}", Body: `{"answers":{"why":"<script>alert(1)</script>","fix":"the credit review"}}`, Status: 200, Fields: map[string]any{"complete": true, "score": 3}},
+	{Name: "an unknown token opens nothing", Method: "POST", Path: "/api/v1/public/responses/AAAAAAAAAAAAAAAAAAAAAA", Body: `{"answers":{"nps":9}}`, Status: 404, Errors: []string{"token"}},
+	{Name: "an expired token is refused", Method: "POST", Path: "/api/v1/public/responses/{expired_token}", Body: `{"answers":{"nps":9}}`, Status: 409, Errors: []string{"token"}},
+	{Name: "a public answer must be JSON", Method: "POST", Path: "/api/v1/public/responses/{invitation_token}", Body: `{"answers":`, Status: 400},
+	{Name: "a public answer has a size limit", Method: "POST", Path: "/api/v1/public/responses/{invitation_token}", Body: `{"answers":{"why":"` + strings.Repeat("x", 70000) + `"}}`, Status: 413},
+	{Name: "an open link takes an answer", Method: "POST", Path: "/api/v1/public/responses/{link_token}", Body: `{"answers":{"nps":10}}`, Status: 200, Fields: map[string]any{"complete": true}},
+	{Name: "a member imports a response from another tool", Method: "POST", Path: "/api/v1/responses", As: "member", Body: `{"survey_id":{survey},"contact_id":{erasable_contact},"answers":{"nps":9,"why":"fast"},"at":"2026-01-15T10:00:00Z"}`, Status: 201, Fields: map[string]any{"source": "import", "score": 9, "created_at": "2026-01-15T10:00:00Z", "persona_role": "decision_maker", "weight": 3}},
+	{Name: "an imported response is checked like any other", Method: "POST", Path: "/api/v1/responses", As: "member", Body: `{"survey_id":{survey},"contact_id":{contact},"answers":{"nps":12},"at":"2999-01-01T00:00:00Z"}`, Status: 422, Errors: []string{"at"}},
+	{Name: "a viewer lists responses of a survey", Method: "GET", Path: "/api/v1/responses?survey_id={survey}&complete=true", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 3}},
+	{Name: "response filters are checked", Method: "GET", Path: "/api/v1/responses?from=yesterday", As: "viewer", Status: 422, Errors: []string{"from"}},
+	{Name: "a viewer reads the contact-frequency settings", Method: "GET", Path: "/api/v1/settings/feedback", As: "viewer", Status: 200, Fields: map[string]any{"contact_max": 1, "contact_days": 30, "account_max": 5, "account_days": 7, "reminder_days": 3}},
+	{Name: "a manager changes a limit", Method: "PUT", Path: "/api/v1/settings/feedback", As: "manager", Body: `{"account_max":10}`, Status: 200, Fields: map[string]any{"account_max": 10, "contact_max": 1}},
+	{Name: "a limit must be a sensible number", Method: "PUT", Path: "/api/v1/settings/feedback", As: "manager", Body: `{"contact_max":0}`, Status: 422, Errors: []string{"contact_max"}},
+	{Name: "a manager reads the outbox", Method: "GET", Path: "/api/v1/outbox", As: "manager", Status: 200},
+	{Name: "a manager erases a contact and keeps the scores", Method: "POST", Path: "/api/v1/contacts/{erasable_contact}/erase", As: "manager", Status: 200, Fields: map[string]any{"responses_kept": 2, "comments_cleared": 3}},
+	{Name: "an erased contact is gone", Method: "GET", Path: "/api/v1/contacts/{erasable_contact}", As: "viewer", Status: 404},
 }
 
 // TestAPIScenarios runs the scenarios, and then every route's generic
@@ -498,6 +556,9 @@ func TestAPIScenarios(t *testing.T) {
 		}
 		for _, sc := range scenarios {
 			t.Run(sc.Name, func(t *testing.T) {
+				if sc.Before != nil {
+					sc.Before(t, e, w)
+				}
 				var body any
 				if sc.Body != "" {
 					body = w.fill(sc.Body)
@@ -629,9 +690,10 @@ func isList(op *openapi3.Operation) bool {
 
 // unreachable are documented answers no test can bring about today.
 var unreachable = map[string]string{
-	"409 DELETE":                      "nothing refers to a row with ON DELETE RESTRICT yet",
-	"503 GET /readyz":                 "needs a broken database",
-	"413 POST /api/v1/imports/{kind}": "needs a file over 100 MiB",
+	"409 DELETE":                                "nothing refers to a row with ON DELETE RESTRICT yet",
+	"503 GET /readyz":                           "needs a broken database",
+	"413 POST /api/v1/imports/{kind}":           "needs a file over 100 MiB",
+	"429 POST /api/v1/public/responses/{token}": "the test server runs with the public rate limit off; TestPublicRateLimit holds it",
 }
 
 // answersSeen fails for every documented answer of a route that no request

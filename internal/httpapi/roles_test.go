@@ -109,6 +109,41 @@ func (e *apiEnv) sample(t *testing.T, rt httpapi.Route) call {
 		c.path = "/api/v1/imports/accounts"
 		c.body = fmt.Sprintf("external_id,name\nIMP-%d,Imported Ltd\n", uniq.Add(1))
 		c.contentType = "text/csv"
+	case "POST /api/v1/contacts/{id}/erase":
+		withID(e.contact(t, e.account(t).ID).ID)
+	case "GET /api/v1/surveys", "GET /api/v1/survey-rules", "GET /api/v1/invitations", "GET /api/v1/responses",
+		"GET /api/v1/settings/feedback", "GET /api/v1/outbox":
+	case "POST /api/v1/surveys":
+		c.body = map[string]any{"name": unique("Survey"), "questions": []any{map[string]any{"key": "nps", "type": "nps", "text": "Recommend us?", "primary": true}}}
+	case "POST /api/v1/surveys/import":
+		c.body = map[string]any{"format": "waymark.survey/v1", "name": unique("Survey"), "questions": []any{map[string]any{"key": "nps", "type": "nps", "text": "Recommend us?", "primary": true}}}
+	case "GET /api/v1/surveys/{id}", "GET /api/v1/surveys/{id}/export", "GET /api/v1/surveys/{id}/links", "POST /api/v1/surveys/{id}/archive":
+		withID(e.survey(t).ID)
+	case "PUT /api/v1/surveys/{id}":
+		withID(e.survey(t).ID)
+		c.body = map[string]any{"name": unique("Survey"), "questions": []any{map[string]any{"key": "csat", "type": "csat", "text": "Satisfied?", "primary": true}}}
+	case "POST /api/v1/surveys/{id}/invitations":
+		withID(e.survey(t).ID)
+		c.body = map[string]any{"contact_ids": []int64{e.contact(t, e.account(t).ID).ID}}
+	case "POST /api/v1/surveys/{id}/invitations/csv":
+		withID(e.survey(t).ID)
+		c.body = "email\n" + e.contact(t, e.account(t).ID).Email + "\n"
+		c.contentType = "text/csv"
+	case "POST /api/v1/surveys/{id}/links":
+		withID(e.survey(t).ID)
+		c.body = map[string]any{}
+	case "POST /api/v1/survey-rules":
+		c.body = map[string]any{"survey_id": e.survey(t).ID, "trigger": "schedule", "every_months": 12, "persona_ids": []int64{e.persona(t, waymark.DecisionMaker).ID}}
+	case "GET /api/v1/survey-rules/{id}", "DELETE /api/v1/survey-rules/{id}":
+		withID(e.surveyRule(t).ID)
+	case "PUT /api/v1/survey-rules/{id}":
+		r := e.surveyRule(t)
+		withID(r.ID)
+		c.body = map[string]any{"survey_id": r.SurveyID, "trigger": "schedule", "every_months": 6, "persona_ids": r.PersonaIDs}
+	case "POST /api/v1/responses":
+		c.body = map[string]any{"survey_id": e.survey(t).ID, "contact_id": e.contact(t, e.account(t).ID).ID, "answers": map[string]any{"nps": 9}}
+	case "PUT /api/v1/settings/feedback":
+		c.body = map[string]any{"reminder_days": 4}
 	default:
 		t.Fatalf("no sample request for %s %s: add one to sample in roles_test.go", rt.Method, rt.Path)
 	}

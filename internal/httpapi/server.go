@@ -17,6 +17,7 @@ import (
 	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
+	"github.com/waymark/waymark/internal/feedback"
 	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/journey"
@@ -35,6 +36,7 @@ type Server struct {
 	accounts *account.Service
 	broker   *live.Broker
 	imports  *importer.Service
+	feedback *feedback.Service
 	health   *health.Service
 	loop     *loop.Service
 	baseURL  string
@@ -60,7 +62,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, health: a.Health, loop: a.Loop, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, feedback: a.Feedback, health: a.Health, loop: a.Loop, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}

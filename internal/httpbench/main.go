@@ -61,7 +61,7 @@ type config struct {
 	casesPerThr int
 }
 
-var allRoutes = []string{"bare", "post-account", "get-account", "case-event"}
+var allRoutes = []string{"bare", "post-account", "get-account", "case-event", "public-response"}
 
 func main() {
 	var c config
@@ -186,6 +186,7 @@ func runDB(c config, tmp, name, dbURL string) error {
 	if err != nil {
 		return err
 	}
+	responseScript := "" // the public-response route's, made once
 	target := func(route string) (wrkArgs []string, err error) {
 		switch route {
 		case "bare":
@@ -194,6 +195,17 @@ func runDB(c config, tmp, name, dbURL string) error {
 			return []string{"-s", scripts.post, base + "/api/v1/accounts"}, nil
 		case "get-account":
 			return []string{"-H", "Authorization: Bearer " + token, fmt.Sprintf("%s/api/v1/accounts/%d", base, seed.account)}, nil
+		case "public-response":
+			if responseScript == "" {
+				tokens, err := seed.seedFeedback(feedbackInvitations)
+				if err != nil {
+					return nil, err
+				}
+				if responseScript, err = writeResponseScript(tmp, tokens); err != nil {
+					return nil, err
+				}
+			}
+			return []string{"-s", responseScript, base + "/", "--", strconv.Itoa(c.threads)}, nil
 		case "case-event":
 			// Fresh cases each run, so that every one starts unblocked:
 			// each wrk thread takes cases of its own and blocks and
@@ -310,10 +322,11 @@ func report(name string, c config, results map[string][]result) {
 	fmt.Println("| route | req/s (runs) | median req/s | / bare handler | p50 | p99 | server CPU µs/req | non-2xx |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	labels := map[string]string{
-		"bare":         "bare `net/http` handler (baseline)",
-		"post-account": "`POST /api/v1/accounts`",
-		"get-account":  "`GET /api/v1/accounts/{id}`",
-		"case-event":   "`POST /api/v1/cases/{id}/events`",
+		"bare":            "bare `net/http` handler (baseline)",
+		"post-account":    "`POST /api/v1/accounts`",
+		"get-account":     "`GET /api/v1/accounts/{id}`",
+		"case-event":      "`POST /api/v1/cases/{id}/events`",
+		"public-response": "`POST /api/v1/public/responses/{token}` (NPS + comment)",
 	}
 	for _, route := range c.routes {
 		rs := results[route]
@@ -458,7 +471,8 @@ func startWaymark(bin, addr, dbURL, cpuprofile, tmp string) (*server, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", dbURL, "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "WAYMARK_CPUPROFILE="+cpuprofile)
+	// The public rate limit is off: all the load comes from one address.
+	cmd.Env = append(os.Environ(), "WAYMARK_CPUPROFILE="+cpuprofile, "WAYMARK_PUBLIC_RATE_LIMIT=0")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()

@@ -246,7 +246,8 @@ func (s *Service) commit(ctx context.Context, fn func(ctx context.Context, rec *
 
 func (s *Service) record(ctx context.Context, rec *[]waymark.Event, typ string, a *waymark.Action) error {
 	ev := waymark.Event{Type: typ, AccountID: a.AccountID, SubjectID: a.ID}
-	data := waymark.ActionNews{ActionID: a.ID, AccountID: a.AccountID, ContactID: a.ContactID, Source: a.Source, Status: a.Status, Title: a.Title}
+	data := waymark.ActionNews{ActionID: a.ID, AccountID: a.AccountID, ContactID: a.ContactID, CaseID: a.CaseID, StageKey: a.StageKey,
+		TouchpointID: a.TouchpointID, Source: a.Source, Status: a.Status, Title: a.Title}
 	if s.bus != nil {
 		if err := s.bus.Record(ctx, &ev, data); err != nil {
 			return err

@@ -157,10 +157,6 @@ func (db *DB) Actions(ctx context.Context, f waymark.ActionFilter) ([]*waymark.A
 	return out, rows.Err()
 }
 
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
 // UpdateAction loads an action in the transaction, lets apply change it,
 // and saves it.
 func (db *DB) UpdateAction(ctx context.Context, id int64, apply func(*waymark.Action) error) (*waymark.Action, error) {

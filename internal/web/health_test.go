@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"testing"
 	"time"
 
@@ -111,5 +110,3 @@ func TestActionsInboxAndHealthPages(t *testing.T) {
 		wantStatus(t, viewer.post("/health/scorecard", form), 403)
 	})
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/waymark/waymark/internal/feedback"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -298,6 +299,7 @@ type portalHome struct {
 	Cases    []portalCase
 	Managers []portalRM
 	Feedback portalFeedbackForm
+	Surveys  []feedback.OpenSurvey // the contact's surveys still open
 }
 
 // portalCaseView is the data of one case's page.
@@ -475,6 +477,11 @@ func (p *portalUI) homeData(ctx context.Context, who *portalWho) (*portalHome, e
 		if v.RM != nil && !seen[v.RM.ID] {
 			seen[v.RM.ID] = true
 			d.Managers = append(d.Managers, *v.RM)
+		}
+	}
+	if p.h.feedback != nil {
+		if d.Surveys, err = p.h.feedback.OpenSurveys(ctx, who.Contact.ID); err != nil {
+			return nil, err
 		}
 	}
 	if len(d.Managers) == 0 && who.Account.OwnerID != nil {

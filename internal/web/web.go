@@ -15,6 +15,7 @@ import (
 	"github.com/waymark/waymark/internal/access"
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
+	"github.com/waymark/waymark/internal/feedback"
 	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/journey"
@@ -54,8 +55,11 @@ type Handler struct {
 	now func() time.Time
 
 	imports *importer.Service // the CSV import pages (imports.go)
-	health  *health.Service   // account health, the health list (health_pages.go)
-	loop    *loop.Service     // the actions inbox
+
+	feedback *feedback.Service // surveys, invitations, responses (surveys.go)
+	surveyUI *surveyUI         // the public survey page (survey_public.go)
+	health   *health.Service   // account health, the health list (health_pages.go)
+	loop     *loop.Service     // the actions inbox
 }
 
 // New returns the UI handler. It panics if the embedded templates or
@@ -70,6 +74,7 @@ func New(a *app.App, cfg Config) *Handler {
 		now:           time.Now,
 	}
 	h.imports = a.Imports
+	h.feedback = a.Feedback
 	h.health, h.loop = a.Health, a.Loop
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		h.secure = true
@@ -125,6 +130,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerJourneys(mux) // journey maps, the editor and analytics
 	h.registerImports(mux)  // CSV import of accounts and contacts
 	h.registerAccess(mux)   // users, API tokens, passwords, the audit log, portal links
+	h.registerSurveys(mux)  // surveys, rules, invitations, responses, the outbox, /s/{token}
 	h.registerHealth(mux)   // the actions inbox and the health list
 	// Any other address is the UI's 404, behind login like the rest. The
 	// pattern has no method so that it stays less specific than every other
