@@ -12,11 +12,13 @@ import (
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/feedback"
+	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/insight"
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/loop"
 	"github.com/waymark/waymark/internal/mail"
 	"github.com/waymark/waymark/internal/portal"
 	"github.com/waymark/waymark/internal/store"
@@ -51,6 +53,8 @@ type App struct {
 	Portal   *portal.Service
 	Feedback *feedback.Service
 	Insight  *insight.Service
+	Health   *health.Service
+	Loop     *loop.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -78,7 +82,10 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 		fcfg.Mailer = m
 	}
 	a.Feedback = feedback.New(db, log, fcfg, a.Events, a.Broker)
-	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Feedback.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
+	a.Accounts.SetEvents(a.Events)
+	a.Health = health.New(db, log, cfg.Location, a.Events, a.Broker)
+	a.Loop = loop.New(db, log, cfg.Location, a.Events, a.Broker)
+	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Feedback.JobOptions(), a.Health.JobOptions(), a.Loop.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +93,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Events.SetQueue(q)
 	a.Journeys.SetQueue(q)
 	a.Feedback.SetQueue(q)
+	a.Health.SetQueue(q)
 	return a, nil
 }
 

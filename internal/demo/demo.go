@@ -74,6 +74,9 @@ func load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) er
 	if err != nil {
 		return err
 	}
+	if err := loadHealth(ctx, db, log, now); err != nil {
+		return err
+	}
 	n := 0
 	for _, cs := range w.contacts {
 		n += len(cs)

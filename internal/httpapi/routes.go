@@ -97,6 +97,24 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/accounts/{id}/stakeholders", viewer, s.accountStakeholders)
 	s.handle("GET /api/v1/journeys/{id}/scores", viewer, s.journeyScores)
 
+	s.handle("GET /api/v1/actions", viewer, s.listActions)
+	s.handle("POST /api/v1/actions", member, s.createAction)
+	s.handle("GET /api/v1/actions/{id}", viewer, s.getAction)
+	s.handle("PATCH /api/v1/actions/{id}", member, s.updateAction)
+	s.handle("GET /api/v1/loop/rules", viewer, s.getLoopRules)
+	s.handle("PUT /api/v1/loop/rules", manager, s.putLoopRules)
+	s.handle("GET /api/v1/metrics/loop", viewer, s.loopMetrics)
+
+	s.handle("GET /api/v1/health", viewer, s.listHealth)
+	s.handle("GET /api/v1/health/scorecard", viewer, s.getScorecard)
+	s.handle("PUT /api/v1/health/scorecard", manager, s.putScorecard)
+	s.handle("POST /api/v1/health/scorecard/preview", manager, s.previewScorecard)
+	s.handle("GET /api/v1/health/tiers", viewer, s.getTiers)
+	s.handle("PUT /api/v1/health/tiers", manager, s.putTiers)
+	s.handle("GET /api/v1/accounts/{id}/health", viewer, s.accountHealth)
+	s.handle("GET /api/v1/accounts/{id}/timeline", viewer, s.timeline)
+	s.handle("GET /api/v1/metrics/retention", viewer, s.retention)
+
 	s.handle("GET /api/v1/stream", viewer, s.stream)
 
 	s.handlePublic("GET /api/v1/openapi.json", s.serveOpenAPI())

@@ -18,10 +18,12 @@ import (
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/feedback"
+	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/insight"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/loop"
 )
 
 // MaxBody is the largest JSON body the API reads.
@@ -37,6 +39,8 @@ type Server struct {
 	imports  *importer.Service
 	feedback *feedback.Service
 	insight  *insight.Service
+	health   *health.Service
+	loop     *loop.Service
 	baseURL  string
 	routes   []Route
 	mux      *http.ServeMux
@@ -60,7 +64,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, feedback: a.Feedback, insight: a.Insight, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, feedback: a.Feedback, insight: a.Insight, health: a.Health, loop: a.Loop, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}

@@ -21,7 +21,8 @@ type dashboardPage struct {
 	*waymark.Overview
 	Renewals     []waymark.Renewal
 	RenewalsDays int
-	Feedback     *feedbackTiles // NPS, CSAT, CES tiles (insight.go)
+	Feedback     *feedbackTiles   // NPS, CSAT, CES tiles (insight.go)
+	Health       *dashboardHealth // the health distribution and the actions due
 }
 
 // dashboard answers "what do we have?": accounts by tier and segment, who
@@ -41,8 +42,13 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	dh, err := h.dashboardHealth(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", User: userFrom(r),
-		Data: dashboardPage{Overview: o, Renewals: renewals, RenewalsDays: days, Feedback: h.feedbackTiles(r)}})
+		Data: dashboardPage{Overview: o, Renewals: renewals, RenewalsDays: days, Feedback: h.feedbackTiles(r), Health: dh}})
 }
 
 // accountFilter is the accounts list's filter as the URL carries it.
@@ -194,6 +200,7 @@ type accountPage struct {
 	NewCaseURL  string
 	// Stakeholders is the stakeholder map (insight.go, partials/stakeholders.html).
 	Stakeholders *insight.StakeholderMap
+	Health       *account360 // health, actions and the timeline
 }
 
 // accountCase is a case as the account page lists it.
@@ -240,6 +247,10 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := h.accountCases(ctx, &p); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if p.Health, err = h.account360(ctx, id); err != nil {
 		h.serverError(w, r, err)
 		return
 	}

@@ -16,10 +16,12 @@ import (
 	"github.com/waymark/waymark/internal/account"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/feedback"
+	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/insight"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/loop"
 	"github.com/waymark/waymark/internal/portal"
 )
 
@@ -58,6 +60,8 @@ type Handler struct {
 	feedback *feedback.Service // surveys, invitations, responses (surveys.go)
 	surveyUI *surveyUI         // the public survey page (survey_public.go)
 	insight  *insight.Service  // what feedback shows (insight.go)
+	health   *health.Service   // account health, the health list (health_pages.go)
+	loop     *loop.Service     // the actions inbox
 }
 
 // New returns the UI handler. It panics if the embedded templates or
@@ -74,6 +78,7 @@ func New(a *app.App, cfg Config) *Handler {
 	h.imports = a.Imports
 	h.feedback = a.Feedback
 	h.insight = a.Insight
+	h.health, h.loop = a.Health, a.Loop
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		h.secure = true
 	}
@@ -130,6 +135,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerAccess(mux)   // users, API tokens, passwords, the audit log, portal links
 	h.registerSurveys(mux)  // surveys, rules, invitations, responses, the outbox, /s/{token}
 	h.registerInsight(mux)  // the Feedback page
+	h.registerHealth(mux)   // the actions inbox and the health list
 	// Any other address is the UI's 404, behind login like the rest. The
 	// pattern has no method so that it stays less specific than every other
 	// route of the server ("/api/v1/" included) and never clashes with one.
