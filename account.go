@@ -81,6 +81,7 @@ type AccountFilter struct {
 	Tier    string
 	OwnerID int64
 	Status  string
+	Band    string // health band: green, amber, red or none
 	Page
 }
 

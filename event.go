@@ -25,3 +25,8 @@ type Event struct {
 	Data      json.RawMessage `json:"data"`
 	CreatedAt time.Time       `json:"created_at"`
 }
+
+// AccountUpdated is recorded when an account is changed (its owner, value,
+// renewal date, status or the relationship manager's rating), so that the
+// areas that follow accounts (health) hear of it.
+const AccountUpdated = "account.updated"

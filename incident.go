@@ -28,8 +28,8 @@ func SeverityWeight(s string) int {
 
 // Incident statuses.
 const (
-	IncidentOpen           = "open"
-	IncidentStatusResolved = "resolved"
+	IncidentOpen     = "open"
+	IncidentResolved = "resolved"
 )
 
 // Incident event types.
@@ -90,7 +90,7 @@ func (i *Incident) Validate() error {
 	if i.Status == "" {
 		i.Status = IncidentOpen
 	}
-	p.OneOf("status", i.Status, IncidentOpen, IncidentStatusResolved)
+	p.OneOf("status", i.Status, IncidentOpen, IncidentResolved)
 	p.Time("opened_at", i.OpenedAt)
 	p.TimePtr("resolved_at", i.ResolvedAt)
 	if i.ResolvedAt != nil && !i.OpenedAt.IsZero() && i.ResolvedAt.Before(i.OpenedAt) {

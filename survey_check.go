@@ -39,8 +39,9 @@ const (
 	ResponseCreated        = "response.created"
 	ResponseUpdated        = "response.updated" // a submitted response edited within its edit window
 	InvitationSuppressedEv = "invitation.suppressed"
-	IncidentResolved       = "incident.resolved"
-	ActionResolved         = "action.resolved"
+	// incident.resolved is IncidentResolvedEv (incident.go); IncidentResolved
+	// there is the incident status.
+	ActionResolved = "action.resolved"
 )
 
 // Survey rule triggers.

@@ -44,6 +44,9 @@ var a11yPages = []struct{ path, ready string }{
 	{"/settings/audit", "main h1"},
 	{"/settings/password", "main h1"},
 	{"/accounts/999999", "main h1"},
+	{"/actions?view=all", "main h1"},
+	{"/health", "#health-table"},
+	{"/health/scorecard", "#scorecard-table"},
 }
 
 // axeViolation is the part of an axe-core result the test reports.

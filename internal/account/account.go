@@ -3,7 +3,9 @@
 package account
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -67,9 +69,19 @@ type Store interface {
 // Service is the only door to accounts, contacts, personas and teams: the
 // API, the UI, the importer and the demo all go through it.
 type Service struct {
-	store Store
-	log   *slog.Logger
+	store  Store
+	log    *slog.Logger
+	events Recorder
 }
+
+// Recorder records an event in the transaction ctx carries (events.Bus).
+type Recorder interface {
+	Record(ctx context.Context, ev *waymark.Event, data any) error
+}
+
+// SetEvents makes account changes record account.updated, so that the
+// areas that follow accounts (health) hear of them.
+func (s *Service) SetEvents(r Recorder) { s.events = r }
 
 // New returns the service.
 func New(store Store, log *slog.Logger) *Service { return &Service{store: store, log: log} }
@@ -165,6 +177,13 @@ func (s *Service) Accounts(ctx context.Context, f waymark.AccountFilter) ([]*way
 	if err := read(ctx); err != nil {
 		return nil, err
 	}
+	if f.Band != "" {
+		var p waymark.Problems
+		p.OneOf("band", f.Band, waymark.BandGreen, waymark.BandAmber, waymark.BandRed, waymark.BandNone)
+		if err := p.Err(); err != nil {
+			return nil, err
+		}
+	}
 	return s.store.Accounts(ctx, f)
 }
 
@@ -185,12 +204,31 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, apply func(*wayma
 	if _, err := allow(ctx, editAccountRole, "change accounts"); err != nil {
 		return nil, err
 	}
-	return s.store.UpdateAccount(ctx, id, func(a *waymark.Account) error {
-		if err := apply(a); err != nil {
+	var out *waymark.Account
+	err := s.store.Transact(ctx, func(ctx context.Context) error {
+		changed := false
+		a, err := s.store.UpdateAccount(ctx, id, func(a *waymark.Account) error {
+			before, _ := json.Marshal(a)
+			if err := apply(a); err != nil {
+				return err
+			}
+			if err := a.Validate(); err != nil {
+				return err
+			}
+			after, _ := json.Marshal(a)
+			changed = !bytes.Equal(before, after)
+			return nil
+		})
+		out = a
+		if err != nil || s.events == nil || !changed {
 			return err
 		}
-		return a.Validate()
+		return s.events.Record(ctx, &waymark.Event{Type: waymark.AccountUpdated, AccountID: a.ID, SubjectID: a.ID}, map[string]any{"account_id": a.ID})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // AccountDeletion says what would go with an account if it were deleted.

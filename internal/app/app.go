@@ -14,11 +14,14 @@ import (
 	"github.com/waymark/waymark/internal/commitment"
 	"github.com/waymark/waymark/internal/events"
 	"github.com/waymark/waymark/internal/feedback"
+	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/incident"
+	"github.com/waymark/waymark/internal/insight"
 	"github.com/waymark/waymark/internal/jobs"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/loop"
 	"github.com/waymark/waymark/internal/mail"
 	"github.com/waymark/waymark/internal/portal"
 	"github.com/waymark/waymark/internal/store"
@@ -59,6 +62,9 @@ type App struct {
 	Commitments *commitment.Service
 	Webhooks    *webhook.Service
 	Feedback    *feedback.Service
+	Insight     *insight.Service
+	Health      *health.Service
+	Loop        *loop.Service
 }
 
 // New builds the services over db. Call Start to run the live broker and
@@ -80,6 +86,8 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Commitments = commitment.New(db, log, a.Events, a.Broker)
 	a.Webhooks = webhook.New(db, log, a.Events, a.Broker, cfg.Webhooks)
 	a.Events.Tap(a.Webhooks.Tap)
+	a.Portal.SetEvents(a.Events)
+	a.Insight = insight.New(db, log, a.Events)
 	fcfg := feedback.Config{BaseURL: cfg.BaseURL, PublicRateLimit: cfg.PublicRateLimit}
 	if cfg.SMTP != "" {
 		m, err := mail.NewSMTP(cfg.SMTP, cfg.BaseURL)
@@ -89,7 +97,10 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 		fcfg.Mailer = m
 	}
 	a.Feedback = feedback.New(db, log, fcfg, a.Events, a.Broker)
-	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Feedback.JobOptions(), a.Commitments.JobOptions(), a.Webhooks.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
+	a.Accounts.SetEvents(a.Events)
+	a.Health = health.New(db, log, cfg.Location, a.Events, a.Broker)
+	a.Loop = loop.New(db, log, cfg.Location, a.Events, a.Broker)
+	q, err := jobs.New(db, log, a.Events.JobOptions(), a.Journeys.JobOptions(), a.Feedback.JobOptions(), a.Health.JobOptions(), a.Loop.JobOptions(), a.Commitments.JobOptions(), a.Webhooks.JobOptions(), jobs.Options{FetchPoll: cfg.FetchPoll})
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +110,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) (*App, error) {
 	a.Commitments.SetQueue(q)
 	a.Webhooks.SetQueue(q)
 	a.Feedback.SetQueue(q)
+	a.Health.SetQueue(q)
 	return a, nil
 }
 

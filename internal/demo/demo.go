@@ -51,8 +51,9 @@ func load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) er
 		return fmt.Errorf("demo: hash password: %w", err)
 	}
 	var (
-		w     *workspace
-		cases caseStats
+		w         *workspace
+		cases     caseStats
+		responses int
 	)
 	err = db.Seed(ctx, func(s *store.Seeder) error {
 		var err error
@@ -65,12 +66,18 @@ func load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) er
 		if err := loadSurveys(s.Context(ctx), db, w, now, log); err != nil {
 			return err
 		}
+		if responses, err = loadFeedback(ctx, s, db, w, now); err != nil {
+			return err
+		}
 		if err := loadAccess(s.Context(ctx), db, w, log); err != nil {
 			return err
 		}
 		return loadLoop(s.Context(ctx), db, w, now)
 	})
 	if err != nil {
+		return err
+	}
+	if err := loadHealth(ctx, db, log, now); err != nil {
 		return err
 	}
 	n := 0
@@ -80,7 +87,7 @@ func load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) er
 	log.Debug("demo workspace stored", "teams", len(w.teams), "users", len(w.users), "personas", len(w.personas),
 		"accounts", len(w.accounts), "contacts", n, "journeys", 3, "cases", cases.cases, "open", cases.open, "blocked", cases.blocked,
 		"overdue", cases.overdue, "completed", cases.completed, "cancelled", cases.cancelled, "reworked", cases.reworked,
-		"moves", cases.moves, "breaches", cases.breaches, "took", time.Since(start).Round(time.Millisecond))
+		"moves", cases.moves, "breaches", cases.breaches, "responses", responses, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -55,7 +55,7 @@ func loadLoop(ctx context.Context, db *store.DB, w *workspace, now time.Time) er
 		i := &waymark.Incident{AccountID: a.ID, Title: title, Category: cat, Severity: sev, Status: waymark.IncidentOpen, OpenedAt: opened, CreatedBy: owner(a)}
 		if resolveAfter > 0 && opened.Add(resolveAfter).Before(now) {
 			t := opened.Add(resolveAfter)
-			i.Status, i.ResolvedAt, i.Resolution = waymark.IncidentStatusResolved, &t, "Fixed and confirmed with the client."
+			i.Status, i.ResolvedAt, i.Resolution = waymark.IncidentResolved, &t, "Fixed and confirmed with the client."
 		}
 		incs = append(incs, i)
 	}

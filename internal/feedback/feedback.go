@@ -63,7 +63,7 @@ func New(store Store, log *slog.Logger, cfg Config, bus Bus, live Notifier) *Ser
 		limits:  newLimiter(cfg.PublicRateLimit),
 		surveys: map[int64]cachedSurvey{}}
 	bus.Subscribe("feedback.rules", s.onEvent, waymark.CaseStarted, waymark.CaseStageChanged, waymark.CaseCompletedEv,
-		waymark.IncidentResolved, waymark.ActionResolved)
+		waymark.IncidentResolvedEv, waymark.ActionResolved)
 	return s
 }
 

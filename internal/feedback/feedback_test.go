@@ -640,7 +640,7 @@ func TestIncidentAndActionHooks(t *testing.T) {
 		must(t, w.fb.CreateRule(w.ctx, &waymark.SurveyRule{SurveyID: w.survey.ID, Enabled: true, Trigger: waymark.TriggerIncidentResolved,
 			PersonaIDs: []int64{w.user.ID}}))
 		// The incidents area, when it comes, records this in its own transaction.
-		ev := &waymark.Event{Type: waymark.IncidentResolved, AccountID: w.account.ID, SubjectID: 42}
+		ev := &waymark.Event{Type: waymark.IncidentResolvedEv, AccountID: w.account.ID, SubjectID: 42}
 		must(t, db.Transact(context.Background(), func(ctx context.Context) error {
 			return w.app.Events.Record(ctx, ev, map[string]any{"account_id": w.account.ID, "stage_key": "risk"})
 		}))

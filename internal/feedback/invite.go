@@ -321,7 +321,7 @@ type trigger struct {
 // is never asked the same survey twice.
 func (s *Service) onEvent(ctx context.Context, ev *waymark.Event) error {
 	switch ev.Type {
-	case waymark.IncidentResolved, waymark.ActionResolved:
+	case waymark.IncidentResolvedEv, waymark.ActionResolved:
 		var n resolvedNews
 		if err := json.Unmarshal(ev.Data, &n); err != nil {
 			return nil // nothing a retry would mend

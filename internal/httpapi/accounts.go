@@ -86,7 +86,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ waymark.
 		return err
 	}
 	q := r.URL.Query()
-	f := waymark.AccountFilter{Search: q.Get("q"), Segment: q.Get("segment"), Tier: q.Get("tier"), Status: q.Get("status"), Page: p}
+	f := waymark.AccountFilter{Search: q.Get("q"), Segment: q.Get("segment"), Tier: q.Get("tier"), Status: q.Get("status"), Band: q.Get("band"), Page: p}
 	if f.OwnerID, err = queryID(r, "owner"); err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ waymark
 	f := waymark.IncidentFilter{Status: q.Get("status"), Severity: q.Get("severity"), Category: q.Get("category"), Limit: p.Limit, Cursor: p.After}
 	var probs waymark.Problems
 	if f.Status != "" {
-		probs.OneOf("status", f.Status, waymark.IncidentOpen, waymark.IncidentStatusResolved)
+		probs.OneOf("status", f.Status, waymark.IncidentOpen, waymark.IncidentResolved)
 	}
 	if f.Severity != "" {
 		probs.OneOf("severity", f.Severity, waymark.Severities...)

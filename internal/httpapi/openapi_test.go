@@ -263,6 +263,13 @@ func seedWorld(t *testing.T, e *apiEnv) world {
 	must(e.db.AddEvent(ctx, ev, inc))
 	w["incident"], w["commitment"], w["webhook"], w["doomed_webhook"], w["event"] = id(inc.ID), id(com.ID), id(hook.ID), id(doomedHook.ID), id(ev.ID)
 	w["ada"] = id(ada.ID)
+	w["rel_survey"] = id(e.relationshipSurvey(t))
+	now := time.Now().UTC()
+	act := &waymark.Action{AccountID: acme.ID, Source: waymark.SourceManual, Title: "Call Ada back", Status: waymark.ActionOpen, ContactID: &ada.ID,
+		FirstContactDueAt: now.Add(24 * time.Hour), DueAt: now.Add(120 * time.Hour)}
+	_, err = e.db.CreateAction(ctx, act)
+	must(err)
+	w["action"] = id(act.ID)
 	return w
 }
 
@@ -473,6 +480,46 @@ var scenarios = []scenario{
 	{Name: "a redelivery needs an event", Method: "POST", Path: "/api/v1/webhooks/{webhook}/redeliveries", As: "admin", Body: `{"event_id":0}`, Status: 422, Errors: []string{"event_id"}},
 	{Name: "an admin deletes a webhook", Method: "DELETE", Path: "/api/v1/webhooks/{doomed_webhook}", As: "admin", Status: 204},
 
+	// Actions.
+	{Name: "a member creates an action for a team", Method: "POST", Path: "/api/v1/actions", As: "member", Body: `{"account_id":"ext:CRM-1","title":"Visit the plant","contact_id":{contact},"team_id":{team}}`, Status: 201, Fields: map[string]any{"status": "open", "source": "manual", "team_id": "{team}", "assignee_id": nil, "overdue": false}},
+	{Name: "an action needs an account and a title", Method: "POST", Path: "/api/v1/actions", As: "member", Body: `{}`, Status: 422, Errors: []string{"account_id", "title"}},
+	{Name: "an action's account must exist", Method: "POST", Path: "/api/v1/actions", As: "member", Body: `{"account_id":"ext:NOPE","title":"X"}`, Status: 422, Errors: []string{"account_id"}},
+	{Name: "a viewer lists actions", Method: "GET", Path: "/api/v1/actions?status=active", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 2, "items.1.title": "Call Ada back", "items.1.account_name": "Acme Steel"}},
+	{Name: "an action status filter must be a status", Method: "GET", Path: "/api/v1/actions?status=lost", As: "viewer", Status: 422, Errors: []string{"status"}},
+	{Name: "the overdue filter is true or false", Method: "GET", Path: "/api/v1/actions?overdue=maybe", As: "viewer", Status: 422, Errors: []string{"overdue"}},
+	{Name: "a viewer reads an action", Method: "GET", Path: "/api/v1/actions/{action}", As: "viewer", Status: 200, Fields: map[string]any{"title": "Call Ada back", "contact_id": "{contact}"}},
+	{Name: "a member starts an action, which records the first contact", Method: "PATCH", Path: "/api/v1/actions/{action}", As: "member", Body: `{"status":"in_progress","assignee_id":{user}}`, Status: 200, Fields: map[string]any{"status": "in_progress", "assignee_id": "{user}"}},
+	{Name: "an action status must be a status", Method: "PATCH", Path: "/api/v1/actions/{action}", As: "member", Body: `{"status":"done"}`, Status: 422, Errors: []string{"status"}},
+	{Name: "a member resolves an action", Method: "PATCH", Path: "/api/v1/actions/{action}", As: "member", Body: `{"status":"resolved","resolution":"Credit note sent"}`, Status: 200, Fields: map[string]any{"status": "resolved", "resolution": "Credit note sent", "closed_at": nil}},
+	{Name: "a member closes an action by hand", Method: "PATCH", Path: "/api/v1/actions/{action}", As: "member", Body: `{"status":"closed"}`, Status: 200, Fields: map[string]any{"status": "closed", "close_reason": "manual"}},
+	{Name: "a closed action cannot reopen", Method: "PATCH", Path: "/api/v1/actions/{action}", As: "member", Body: `{"status":"open"}`, Status: 409, Errors: []string{"status"}},
+	{Name: "a viewer reads the loop rules", Method: "GET", Path: "/api/v1/loop/rules", As: "viewer", Status: 200, Fields: map[string]any{"nps_max": 6, "first_contact_days": 1, "resolution_days": 5, "close_after_days": 14, "detractor.assign": "owner_team"}},
+	{Name: "loop rules need a first contact above 0 days", Method: "PUT", Path: "/api/v1/loop/rules", As: "manager", Body: `{"first_contact_days":0}`, Status: 422, Errors: []string{"first_contact_days"}},
+	{Name: "a manager changes the loop rules", Method: "PUT", Path: "/api/v1/loop/rules", As: "manager", Body: `{"nps_max":5}`, Status: 200, Fields: map[string]any{"nps_max": 5, "csat_max": 2}},
+	{Name: "a viewer reads the loop metrics", Method: "GET", Path: "/api/v1/metrics/loop", As: "viewer", Status: 200, Fields: map[string]any{"closed": 1}},
+	{Name: "the loop metrics' period must be dates", Method: "GET", Path: "/api/v1/metrics/loop?from=soon", As: "viewer", Status: 422, Errors: []string{"from"}},
+
+	// Health.
+	{Name: "a viewer reads the scorecard", Method: "GET", Path: "/api/v1/health/scorecard", As: "viewer", Status: 200, Fields: map[string]any{"measures.#": 10, "measures.0.key": "nps", "bands.green": 70, "bands.amber": 40}},
+	{Name: "a scorecard's measures must be known and bands in order", Method: "PUT", Path: "/api/v1/health/scorecard", As: "manager", Body: `{"measures":[{"key":"mood","enabled":true,"weight":1,"good":1,"bad":0}],"bands":{"green":30,"amber":50}}`, Status: 422, Errors: []string{"measures[0].key", "bands"}},
+	{Name: "a manager previews a scorecard", Method: "POST", Path: "/api/v1/health/scorecard/preview", As: "manager", Body: `{"measures":[{"key":"open_incidents","enabled":true,"weight":1,"good":0,"bad":5}],"bands":{"green":70,"amber":40}}`, Status: 200, Fields: map[string]any{"after.green": 4}},
+	{Name: "a preview's scorecard is checked", Method: "POST", Path: "/api/v1/health/scorecard/preview", As: "manager", Body: `{"measures":[],"bands":{"green":70,"amber":40}}`, Status: 422, Errors: []string{"measures"}},
+	{Name: "a manager saves a scorecard", Method: "PUT", Path: "/api/v1/health/scorecard", As: "manager", Body: `{"measures":[{"key":"open_incidents","enabled":true,"weight":2,"good":0,"bad":5},{"key":"rm_rating","enabled":true,"weight":1,"good":5,"bad":1}],"bands":{"green":70,"amber":40}}`, Status: 200, Fields: map[string]any{"measures.#": 10, "measures.0.weight": 2, "measures.2.enabled": false}},
+	{Name: "a member rates an account", Method: "PATCH", Path: "/api/v1/accounts/{account}", As: "member", Body: `{"rm_rating":1}`, Status: 200, Fields: map[string]any{"rm_rating": 1}},
+	{Name: "a viewer reads an account's health", Method: "GET", Path: "/api/v1/accounts/{account}/health", As: "viewer", Status: 200, Fields: map[string]any{"account_id": "{account}", "band": "amber", "score": 66.7, "left_out.#": 0, "measures.#": 2}},
+	{Name: "a health trend is 1 to 730 days", Method: "GET", Path: "/api/v1/accounts/{account}/health?days=0", As: "viewer", Status: 422, Errors: []string{"days"}},
+	{Name: "a viewer lists health", Method: "GET", Path: "/api/v1/health?sort=score", As: "viewer", Status: 200, Fields: map[string]any{"items.0.account_name": "Acme Steel", "bands.amber": 1}},
+	{Name: "a health band filter must be a band", Method: "GET", Path: "/api/v1/health?band=purple", As: "viewer", Status: 422, Errors: []string{"band"}},
+	{Name: "a viewer filters accounts by band", Method: "GET", Path: "/api/v1/accounts?band=amber", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.name": "Acme Steel"}},
+	{Name: "an account band filter must be a band", Method: "GET", Path: "/api/v1/accounts?band=purple", As: "viewer", Status: 422, Errors: []string{"band"}},
+	{Name: "a viewer reads the tier thresholds", Method: "GET", Path: "/api/v1/health/tiers", As: "viewer", Status: 200, Fields: map[string]any{"enabled": false}},
+	{Name: "tier thresholds keep A above B", Method: "PUT", Path: "/api/v1/health/tiers", As: "manager", Body: `{"enabled":true,"a":10,"b":20}`, Status: 422, Errors: []string{"a"}},
+	{Name: "a manager turns tiers on", Method: "PUT", Path: "/api/v1/health/tiers", As: "manager", Body: `{"enabled":true,"a":100000,"b":25000}`, Status: 200, Fields: map[string]any{"enabled": true}},
+	{Name: "a viewer reads an account's timeline", Method: "GET", Path: "/api/v1/accounts/{account}/timeline", As: "viewer", Status: 200, Fields: map[string]any{"items.0.kind": "health"}},
+	{Name: "a timeline kind must be known", Method: "GET", Path: "/api/v1/accounts/{account}/timeline?kind=gossip", As: "viewer", Status: 422, Errors: []string{"kind"}},
+	{Name: "a viewer reads retention", Method: "GET", Path: "/api/v1/metrics/retention", As: "viewer", Status: 200, Fields: map[string]any{"by_band.#": 4, "by_nps_category.#": 4}},
+	{Name: "a retention period ends after it starts", Method: "GET", Path: "/api/v1/metrics/retention?from=2026-02-01&to=2026-01-01", As: "viewer", Status: 422, Errors: []string{"to"}},
+
 	// Imports.
 	{Name: "a manager imports accounts from CSV", Method: "POST", Path: "/api/v1/imports/accounts", As: "manager", ContentType: "text/csv", Body: "external_id,name,tier,shoe_size\nIMP-1,Imported Ltd,B,42\n", Status: 200, Fields: map[string]any{"kind": "accounts", "rows": 1, "ignored_columns.0": "shoe_size"}},
 	{Name: "an import names the line of a bad row", Method: "POST", Path: "/api/v1/imports/accounts", As: "manager", ContentType: "text/csv", Body: "external_id,name,tier\nIMP-2,Good Ltd,A\nIMP-3,Bad Ltd,Z\n", Status: 422, Contains: []string{`"line":3`}},
@@ -481,6 +528,26 @@ var scenarios = []scenario{
 	{Name: "a broken form is a bad request", Method: "POST", Path: "/api/v1/imports/accounts", As: "manager", ContentType: "multipart/form-data; boundary=XyZ", Body: "no parts here", Status: 400},
 	{Name: "only accounts and contacts can be imported", Method: "POST", Path: "/api/v1/imports/widgets", As: "manager", ContentType: "text/csv", Body: "name\nX\n", Status: 404},
 	{Name: "a member cannot import", Method: "POST", Path: "/api/v1/imports/contacts", As: "member", ContentType: "text/csv", Body: "account_id,name,email\next:CRM-1,X,x@acme.example\n", Status: 403},
+
+	// Feedback metrics (the figures themselves: internal/insight and insight_test.go).
+	{Name: "a viewer reads NPS by persona and month", Method: "GET", Path: "/api/v1/metrics/nps?group_by=persona,month&from=2026-01-01&to=2026-07-01&weighted=true", As: "viewer", Status: 200, Fields: map[string]any{"metric": "nps", "group_by": "persona", "weighted": true, "groups.#": 0, "small_sample_below": 30}},
+	{Name: "a viewer reads CSAT by stage of a journey", Method: "GET", Path: "/api/v1/metrics/csat?group_by=stage&journey_id={journey}", As: "viewer", Status: 200, Fields: map[string]any{"metric": "csat"}},
+	{Name: "a viewer reads CES of an account", Method: "GET", Path: "/api/v1/metrics/ces?account_id={account}&group_by=month", As: "viewer", Status: 200, Fields: map[string]any{"metric": "ces", "group_by": "month"}},
+	{Name: "metrics name a bad grouping, date and flag", Method: "GET", Path: "/api/v1/metrics/nps?group_by=shoe_size&from=yesterday&weighted=maybe", As: "viewer", Status: 422, Errors: []string{"group_by", "from", "weighted"}},
+	{Name: "CSAT needs from before to", Method: "GET", Path: "/api/v1/metrics/csat?from=2026-05-01&to=2026-04-01", As: "viewer", Status: 422, Errors: []string{"to"}},
+	{Name: "CES names a second grouping other than month", Method: "GET", Path: "/api/v1/metrics/ces?group_by=persona,tier", As: "viewer", Status: 422, Errors: []string{"group_by"}},
+	{Name: "a viewer reads the feedback overview", Method: "GET", Path: "/api/v1/metrics/overview", As: "viewer", Status: 200, Fields: map[string]any{"scores.#": 3, "coverage.key_contacts": 1, "coverage.answered": 0}},
+	{Name: "the overview names a bad date", Method: "GET", Path: "/api/v1/metrics/overview?to=soon", As: "viewer", Status: 422, Errors: []string{"to"}},
+	{Name: "key drivers of the relationship survey", Method: "GET", Path: "/api/v1/metrics/drivers", As: "viewer", Status: 200, Fields: map[string]any{"survey_id": "{rel_survey}", "drivers.#": 0, "small_sample_below": 10}},
+	{Name: "key drivers of no survey are not found", Method: "GET", Path: "/api/v1/metrics/drivers?survey_id={missing}", As: "viewer", Status: 404},
+	{Name: "key drivers name a bad survey id", Method: "GET", Path: "/api/v1/metrics/drivers?survey_id=x", As: "viewer", Status: 422, Errors: []string{"survey_id"}},
+	{Name: "a viewer reads negative phrases", Method: "GET", Path: "/api/v1/metrics/phrases", As: "viewer", Status: 200, Fields: map[string]any{"places.#": 0}},
+	{Name: "negative phrases name a bad date", Method: "GET", Path: "/api/v1/metrics/phrases?from=nope", As: "viewer", Status: 422, Errors: []string{"from"}},
+	{Name: "a viewer reads an account's stakeholder map", Method: "GET", Path: "/api/v1/accounts/{account}/stakeholders", As: "viewer", Status: 200, Fields: map[string]any{"account_id": "{account}"}},
+	{Name: "the stakeholder map of no account is not found", Method: "GET", Path: "/api/v1/accounts/{missing}/stakeholders", As: "viewer", Status: 404},
+	{Name: "a viewer reads a journey's measured scores", Method: "GET", Path: "/api/v1/journeys/{journey}/scores", As: "viewer", Status: 200, Fields: map[string]any{"journey_id": "{journey}"}},
+	{Name: "the scores of no journey are not found", Method: "GET", Path: "/api/v1/journeys/{missing}/scores", As: "viewer", Status: 404},
+	{Name: "journey scores name a bad date", Method: "GET", Path: "/api/v1/journeys/{journey}/scores?from=x", As: "viewer", Status: 422, Errors: []string{"from"}},
 
 	// Deleting an account with cases says so before it happens.
 	{Name: "an account with cases is not deleted without cascade, and the answer counts them", Method: "DELETE", Path: "/api/v1/accounts/{account2}", As: "manager", Status: 409, Contains: []string{"1 case", "cascade"}},
@@ -492,7 +559,7 @@ var scenarios = []scenario{
 	{Name: "the cascade took the account's case, and only that", Method: "GET", Path: "/api/v1/cases", As: "viewer", Status: 200, Fields: map[string]any{"items.#": 1, "items.0.account_id": "{account}"}},
 
 	// Feedback.
-	{Name: "a viewer lists surveys", Before: seedFeedback, Method: "GET", Path: "/api/v1/surveys", As: "viewer", Status: 200, Fields: map[string]any{"items.0.name": "After the meeting"}},
+	{Name: "a viewer lists surveys", Before: seedFeedback, Method: "GET", Path: "/api/v1/surveys", As: "viewer", Status: 200, Fields: map[string]any{"items.0.kind": "relationship", "items.1.name": "After the meeting"}},
 	{Name: "a manager creates a survey", Method: "POST", Path: "/api/v1/surveys", As: "manager", Body: `{"name":"Onboarding CES","questions":[{"key":"ces","type":"ces","text":"It was easy to get started.","required":true,"primary":true},{"key":"why","type":"text","text":"Why?","translations":{"fr":"Pourquoi ?"}}]}`, Status: 201, Fields: map[string]any{"kind": "transactional", "default_language": "en", "questions.0.primary": true}},
 	{Name: "a survey needs exactly one primary score", Method: "POST", Path: "/api/v1/surveys", As: "manager", Body: `{"name":"Two scores","questions":[{"key":"a","type":"nps","text":"A?","primary":true},{"key":"b","type":"csat","text":"B?","primary":true}]}`, Status: 422, Errors: []string{"questions"}},
 	{Name: "skip logic must name an earlier question", Method: "POST", Path: "/api/v1/surveys", As: "manager", Body: `{"name":"Bad skip","questions":[{"key":"a","type":"nps","text":"A?","primary":true,"show_if":{"question":"b","op":"eq","value":1}},{"key":"b","type":"text","text":"B?"}]}`, Status: 422, Errors: []string{"questions[0].show_if.question"}},

@@ -22,7 +22,31 @@ func (e *apiEnv) sample(t *testing.T, rt httpapi.Route) call {
 	withID := func(n int64) { c.path = strings.Replace(rt.Path, "{id}", id(n), 1) }
 	switch rt.Method + " " + rt.Path {
 	case "GET /api/v1/teams", "GET /api/v1/users", "GET /api/v1/personas", "GET /api/v1/accounts", "GET /api/v1/contacts",
-		"GET /api/v1/journeys", "GET /api/v1/cases", "GET /api/v1/stream", "GET /api/v1/tokens", "GET /api/v1/audit":
+		"GET /api/v1/journeys", "GET /api/v1/cases", "GET /api/v1/stream", "GET /api/v1/tokens", "GET /api/v1/audit",
+		"GET /api/v1/metrics/nps", "GET /api/v1/metrics/csat", "GET /api/v1/metrics/ces", "GET /api/v1/metrics/overview", "GET /api/v1/metrics/phrases",
+		"GET /api/v1/actions", "GET /api/v1/loop/rules", "GET /api/v1/metrics/loop", "GET /api/v1/health", "GET /api/v1/health/scorecard",
+		"GET /api/v1/health/tiers", "GET /api/v1/metrics/retention":
+	case "POST /api/v1/actions":
+		c.body = map[string]any{"account_id": e.account(t).ID, "title": "Call the CFO"}
+	case "GET /api/v1/actions/{id}":
+		withID(e.action(t).ID)
+	case "PATCH /api/v1/actions/{id}":
+		withID(e.action(t).ID)
+		c.body = map[string]any{"status": "in_progress"}
+	case "PUT /api/v1/loop/rules":
+		c.body = map[string]any{"nps_max": 6}
+	case "PUT /api/v1/health/scorecard", "POST /api/v1/health/scorecard/preview":
+		c.body = waymark.DefaultScorecard()
+	case "PUT /api/v1/health/tiers":
+		c.body = map[string]any{"enabled": false, "a": 100000, "b": 25000}
+	case "GET /api/v1/accounts/{id}/health", "GET /api/v1/accounts/{id}/timeline":
+		withID(e.account(t).ID)
+	case "GET /api/v1/metrics/drivers":
+		c.path += "?survey_id=" + id(e.relationshipSurvey(t))
+	case "GET /api/v1/accounts/{id}/stakeholders":
+		withID(e.account(t).ID)
+	case "GET /api/v1/journeys/{id}/scores":
+		withID(e.journey(t))
 	case "POST /api/v1/teams":
 		c.body = map[string]any{"name": unique("Team")}
 	case "GET /api/v1/teams/{id}", "DELETE /api/v1/teams/{id}":

@@ -20,10 +20,13 @@ import (
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/commitment"
 	"github.com/waymark/waymark/internal/feedback"
+	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/incident"
+	"github.com/waymark/waymark/internal/insight"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/loop"
 	"github.com/waymark/waymark/internal/webhook"
 )
 
@@ -46,6 +49,9 @@ type Server struct {
 	routes      []Route
 	mux         *http.ServeMux
 	feedback    *feedback.Service
+	insight     *insight.Service
+	health      *health.Service
+	loop        *loop.Service
 }
 
 // Option configures a Server.
@@ -66,7 +72,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p waymark.Principa
 
 // New returns the API server over the services of a.
 func New(a *app.App, opts ...Option) *Server {
-	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, feedback: a.Feedback, activity: a.Activity, incidents: a.Incidents, commitments: a.Commitments, webhooks: a.Webhooks, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
+	s := &Server{log: a.Log, access: a.Access, journeys: a.Journeys, accounts: a.Accounts, imports: a.Imports, feedback: a.Feedback, insight: a.Insight, health: a.Health, loop: a.Loop, activity: a.Activity, incidents: a.Incidents, commitments: a.Commitments, webhooks: a.Webhooks, broker: a.Broker, mux: http.NewServeMux(), baseURL: "http://127.0.0.1:8080"}
 	for _, o := range opts {
 		o(s)
 	}

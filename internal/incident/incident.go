@@ -214,7 +214,7 @@ func (s *Service) Update(ctx context.Context, id int64, apply func(*waymark.Inci
 			}
 			i.AccountID = before.AccountID
 			switch {
-			case i.Status == waymark.IncidentStatusResolved && before.Status != waymark.IncidentStatusResolved:
+			case i.Status == waymark.IncidentResolved && before.Status != waymark.IncidentResolved:
 				if i.ResolvedAt == nil || (before.ResolvedAt != nil && i.ResolvedAt.Equal(*before.ResolvedAt)) {
 					now := s.now()
 					i.ResolvedAt = &now
@@ -239,7 +239,7 @@ func (s *Service) Update(ctx context.Context, id int64, apply func(*waymark.Inci
 			}
 		}
 		typ := waymark.IncidentUpdated
-		if i.Status == waymark.IncidentStatusResolved && before.Status != waymark.IncidentStatusResolved {
+		if i.Status == waymark.IncidentResolved && before.Status != waymark.IncidentResolved {
 			typ = waymark.IncidentResolvedEv
 		}
 		out = i

@@ -106,7 +106,7 @@ func TestRecurringIncidentsAreFlaggedOnTheIncidentsAndTheAccount(t *testing.T) {
 			t.Fatalf("%d incident.recurring events, want 2", n)
 		}
 		// Resolving sets resolved_at and records incident.resolved.
-		got, err := a.Incidents.Update(ctx, first.ID, func(i *waymark.Incident) error { i.Status = waymark.IncidentStatusResolved; return nil })
+		got, err := a.Incidents.Update(ctx, first.ID, func(i *waymark.Incident) error { i.Status = waymark.IncidentResolved; return nil })
 		if err != nil || got.ResolvedAt == nil || !got.ResolvedAt.Equal(now) {
 			t.Fatalf("resolve: %+v %v", got, err)
 		}

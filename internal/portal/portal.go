@@ -28,6 +28,7 @@ const (
 
 // Store is what the portal needs from the database.
 type Store interface {
+	Transact(ctx context.Context, fn func(ctx context.Context) error) error
 	Account(ctx context.Context, id int64) (*waymark.Account, error)
 	TeamNames(ctx context.Context) (map[int64]string, error)
 	User(ctx context.Context, id int64) (*waymark.User, error)
@@ -44,12 +45,28 @@ type Cases interface {
 	JourneyVersion(ctx context.Context, id int64, version int) (*waymark.Journey, error)
 }
 
+// Recorder records an event in the transaction ctx carries and tells the
+// areas that follow it (internal/events.Bus).
+type Recorder interface {
+	Record(ctx context.Context, ev *waymark.Event, data any) error
+}
+
+// EventFeedbackSent is recorded when the feedback box stores a message,
+// in its transaction: the insight area makes it a comment of the account
+// and finds its sentiment.
+const EventFeedbackSent = "portal.feedback_sent"
+
 // Service answers the portal's pages.
 type Service struct {
-	store Store
-	cases Cases
-	now   func() time.Time
+	store  Store
+	cases  Cases
+	events Recorder
+	now    func() time.Time
 }
+
+// SetEvents makes the feedback box record EventFeedbackSent through the
+// event bus.
+func (s *Service) SetEvents(r Recorder) { s.events = r }
 
 // New returns the service.
 func New(store Store, cases Cases) *Service {
@@ -160,7 +177,16 @@ func (s *Service) SendFeedback(ctx context.Context, f *waymark.PortalFeedback) e
 			return waymark.Errorf(waymark.ERATELIMIT, "You have sent many messages today.")
 		}
 	}
-	return s.store.AddPortalFeedback(ctx, f)
+	return s.store.Transact(ctx, func(ctx context.Context) error {
+		if err := s.store.AddPortalFeedback(ctx, f); err != nil {
+			return err
+		}
+		if s.events == nil {
+			return nil
+		}
+		return s.events.Record(ctx, &waymark.Event{Type: EventFeedbackSent, AccountID: f.AccountID, SubjectID: f.ID},
+			map[string]int64{"portal_feedback_id": f.ID})
+	})
 }
 
 // ReportWindow is how far back the service report looks.

@@ -96,6 +96,12 @@ func (db *DB) Accounts(ctx context.Context, f waymark.AccountFilter) ([]*waymark
 		q += ` AND status = ?`
 		args = append(args, f.Status)
 	}
+	if f.Band == waymark.BandNone {
+		q += ` AND id NOT IN (SELECT account_id FROM health WHERE band <> 'none')`
+	} else if f.Band != "" {
+		q += ` AND id IN (SELECT account_id FROM health WHERE band = ?)`
+		args = append(args, f.Band)
+	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, limit(f.Limit))
 	rows, err := db.query(ctx, q, args...)
@@ -180,6 +186,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, apply func(*waymark.A
 		if err != nil {
 			return notFound(err, "Account")
 		}
+		tier := a.Tier
 		if err := apply(a); err != nil {
 			return err
 		}
@@ -197,6 +204,12 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, apply func(*waymark.A
 		}
 		if err != nil {
 			return fmt.Errorf("update account: %w", err)
+		}
+		if a.Tier != tier {
+			// A tier set by hand is kept when tiers follow annual value.
+			if _, err := tx.Exec(ctx, `UPDATE accounts SET tier_manual = TRUE WHERE id = ?`, id); err != nil {
+				return fmt.Errorf("update account: %w", err)
+			}
 		}
 		out = a
 		return nil

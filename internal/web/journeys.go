@@ -399,6 +399,7 @@ type journeyMapPage struct {
 	BoardURL    string
 	VariantName string
 	VariantAcct string
+	Lived       *lived // measured CSAT and CES per stage (insight.go)
 }
 
 // journeyMap shows a journey map: stages across, personas as swimlanes,
@@ -461,6 +462,7 @@ func (h *Handler) journeyMap(w http.ResponseWriter, r *http.Request) {
 			p.VariantAcct = a.Name
 		}
 	}
+	p.Lived = h.livedJourney(r, j)
 	title := j.Name
 	if p.Old {
 		title += fmt.Sprintf(" (version %d)", j.Version)

@@ -107,7 +107,7 @@ func (h *Handler) incidentList(w http.ResponseWriter, r *http.Request) {
 		p.Status = ""
 	}
 	f := waymark.IncidentFilter{Status: p.Status, Severity: p.Severity, Recurring: p.Recurring, Limit: 100}
-	if p.Status != "" && p.Status != waymark.IncidentOpen && p.Status != waymark.IncidentStatusResolved {
+	if p.Status != "" && p.Status != waymark.IncidentOpen && p.Status != waymark.IncidentResolved {
 		f.Status = ""
 	}
 	if !slicesContains(waymark.Severities, f.Severity) {
@@ -180,7 +180,7 @@ func (h *Handler) incidentForm(ctx context.Context, i *waymark.Incident) (*form,
 	f.add("incident", field{Name: "description", Label: "Description", Type: "textarea", Value: i.Description, Max: 5000})
 	if i.ID != 0 {
 		f.add("incident", field{Name: "status", Label: "Status", Type: "select", Value: i.Status,
-			Options: []option{{waymark.IncidentOpen, "Open"}, {waymark.IncidentStatusResolved, "Resolved"}}})
+			Options: []option{{waymark.IncidentOpen, "Open"}, {waymark.IncidentResolved, "Resolved"}}})
 		f.add("incident", field{Name: "resolution", Label: "Resolution", Type: "textarea", Value: i.Resolution, Max: 5000})
 	}
 	return f, nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/account"
+	"github.com/waymark/waymark/internal/insight"
 )
 
 // accountsPerPage is the length of a page of the accounts list.
@@ -20,6 +21,8 @@ type dashboardPage struct {
 	*waymark.Overview
 	Renewals     []waymark.Renewal
 	RenewalsDays int
+	Feedback     *feedbackTiles   // NPS, CSAT, CES tiles (insight.go)
+	Health       *dashboardHealth // the health distribution and the actions due
 }
 
 // dashboard answers "what do we have?": accounts by tier and segment, who
@@ -39,8 +42,13 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	dh, err := h.dashboardHealth(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", User: userFrom(r),
-		Data: dashboardPage{Overview: o, Renewals: renewals, RenewalsDays: days}})
+		Data: dashboardPage{Overview: o, Renewals: renewals, RenewalsDays: days, Feedback: h.feedbackTiles(r), Health: dh}})
 }
 
 // accountFilter is the accounts list's filter as the URL carries it.
@@ -191,6 +199,9 @@ type accountPage struct {
 	ClosedCases []accountCase
 	NewCaseURL  string
 	Loop        *accountLoop // open incidents, commitments (loop.go)
+	// Stakeholders is the stakeholder map (insight.go, partials/stakeholders.html).
+	Stakeholders *insight.StakeholderMap
+	Health       *account360 // health, actions and the timeline
 }
 
 // accountCase is a case as the account page lists it.
@@ -216,7 +227,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 	}
 	id := a.ID
 	var err error
-	p := accountPage{Account: a, MaxContacts: maxContacts, Can: h.accounts.Permissions(ctx)}
+	p := accountPage{Account: a, MaxContacts: maxContacts, Can: h.accounts.Permissions(ctx), Stakeholders: h.stakeholders(r, a.ID)}
 	if a.OwnerID != nil {
 		names, err := h.access.UserNames(ctx)
 		if err != nil {
@@ -237,6 +248,10 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := h.accountCases(ctx, &p); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if p.Health, err = h.account360(ctx, id); err != nil {
 		h.serverError(w, r, err)
 		return
 	}

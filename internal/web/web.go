@@ -17,10 +17,13 @@ import (
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/commitment"
 	"github.com/waymark/waymark/internal/feedback"
+	"github.com/waymark/waymark/internal/health"
 	"github.com/waymark/waymark/internal/importer"
 	"github.com/waymark/waymark/internal/incident"
+	"github.com/waymark/waymark/internal/insight"
 	"github.com/waymark/waymark/internal/journey"
 	"github.com/waymark/waymark/internal/live"
+	"github.com/waymark/waymark/internal/loop"
 	"github.com/waymark/waymark/internal/portal"
 	"github.com/waymark/waymark/internal/webhook"
 )
@@ -62,6 +65,9 @@ type Handler struct {
 	webhooks    *webhook.Service  // Settings → Webhooks (webhooks.go)
 	feedback    *feedback.Service // surveys, invitations, responses (surveys.go)
 	surveyUI    *surveyUI         // the public survey page (survey_public.go)
+	insight     *insight.Service  // what feedback shows (insight.go)
+	health      *health.Service   // account health, the health list (health_pages.go)
+	loop        *loop.Service     // the actions inbox
 }
 
 // New returns the UI handler. It panics if the embedded templates or
@@ -78,6 +84,8 @@ func New(a *app.App, cfg Config) *Handler {
 	h.imports = a.Imports
 	h.incidents, h.commitments, h.webhooks = a.Incidents, a.Commitments, a.Webhooks
 	h.feedback = a.Feedback
+	h.insight = a.Insight
+	h.health, h.loop = a.Health, a.Loop
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		h.secure = true
 	}
@@ -134,6 +142,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerAccess(mux)   // users, API tokens, passwords, the audit log, portal links
 	h.registerLoop(mux)     // incidents, commitments, webhooks
 	h.registerSurveys(mux)  // surveys, rules, invitations, responses, the outbox, /s/{token}
+	h.registerInsight(mux)  // the Feedback page
+	h.registerHealth(mux)   // the actions inbox and the health list
 	// Any other address is the UI's 404, behind login like the rest. The
 	// pattern has no method so that it stays less specific than every other
 	// route of the server ("/api/v1/" included) and never clashes with one.

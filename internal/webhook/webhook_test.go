@@ -126,7 +126,7 @@ func TestDeliveryIsSignedRetriedAndLogged(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Not subscribed: resolving sends nothing.
-		if _, err := a.Incidents.Update(admin, inc.ID, func(i *waymark.Incident) error { i.Status = waymark.IncidentStatusResolved; return nil }); err != nil {
+		if _, err := a.Incidents.Update(admin, inc.ID, func(i *waymark.Incident) error { i.Status = waymark.IncidentResolved; return nil }); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "three attempts", func() bool { return rc.count() >= 3 })

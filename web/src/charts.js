@@ -8,14 +8,21 @@
 //    "unit": "days"|"%"|"cases", "links": [url per category],
 //    "series": [{"name", "type": "bar"|"line"|"target", "color", "stack", "data": [number|null]}]}
 //
+// or, for a key-driver chart (importance × performance, a point per stage):
+//
+//   {"kind": "scatter", "x_name", "y_name", "x_mid", "y_mid",
+//    "points": [{"name", "x", "y", "act", "small"}], "series": []}
+//
+// whose top-left quadrant (important, performing badly) is shaded: act there.
+//
 // Every chart also has its numbers in a table on the page, for screen
 // readers and for print; the chart itself is aria-hidden.
 import * as echarts from "echarts/core";
 import { BarChart, LineChart, ScatterChart } from "echarts/charts";
-import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
+import { GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent } from "echarts/components";
 import { SVGRenderer } from "echarts/renderers";
 
-echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
+echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, SVGRenderer]);
 
 // The stylesheet's colours: one accent, and red/amber only for state.
 const colors = {
@@ -34,6 +41,7 @@ function format(v, unit) {
   if (v === null || v === undefined || Number.isNaN(v)) return "—";
   if (unit === "%") return `${Math.round(v)}%`;
   if (unit === "days") return `${v.toFixed(1)} d`;
+  if (unit === "score") return v.toFixed(1);
   return String(Math.round(v));
 }
 
@@ -124,6 +132,59 @@ function option(spec, width) {
   };
 }
 
+// scatterOption draws a key-driver chart: performance across, importance
+// up, the medians as the quadrants' borders, the act-here points in red.
+function scatterOption(spec, width) {
+  const point = (p) => ({
+    value: [p.x, p.y],
+    name: p.name,
+    itemStyle: { color: p.act ? colors.red : p.small ? colors.grey : colors.accent, opacity: p.small ? 0.6 : 1 },
+  });
+  const ys = spec.points.map((p) => p.y);
+  const yMin = Math.min(-0.2, ...ys) - 0.05;
+  const yMax = Math.max(0.6, ...ys) + 0.05;
+  return {
+    animation: false,
+    textStyle: { fontFamily: font },
+    grid: { left: 8, right: 24, top: 24, bottom: 36, containLabel: true },
+    tooltip: {
+      trigger: "item",
+      confine: true,
+      formatter: (p) => `${p.name}<br>performance ${p.value[0].toFixed(1)}%, importance ${p.value[1].toFixed(2)}`,
+    },
+    xAxis: {
+      type: "value", min: 0, max: 100, name: spec.x_name, nameLocation: "middle", nameGap: 26,
+      nameTextStyle: { color: muted, fontSize: 11 }, splitLine: { lineStyle: { color: "#eceff4" } },
+      axisLabel: { color: muted, fontSize: 11, formatter: (v) => `${v}%` },
+    },
+    yAxis: {
+      type: "value", min: Number(yMin.toFixed(1)), max: Number(yMax.toFixed(1)), name: spec.y_name, nameLocation: "end",
+      nameTextStyle: { color: muted, fontSize: 11, align: "left" }, splitLine: { lineStyle: { color: "#eceff4" } },
+      axisLabel: { color: muted, fontSize: 11, formatter: (v) => v.toFixed(1) },
+    },
+    series: [{
+      type: "scatter",
+      symbolSize: 12,
+      data: spec.points.map(point),
+      label: {
+        show: width >= 480, position: "right", fontSize: 11, color: colors.ink,
+        formatter: (p) => (p.name.length > 28 ? `${p.name.slice(0, 27)}…` : p.name),
+      },
+      markArea: {
+        silent: true,
+        itemStyle: { color: "rgba(180, 35, 24, 0.06)" },
+        label: { show: true, position: "insideTopLeft", color: colors.red, fontSize: 11, formatter: "Act here" },
+        data: [[{ xAxis: 0, yAxis: spec.y_mid }, { xAxis: spec.x_mid, yAxis: yMax }]],
+      },
+      markLine: {
+        silent: true, symbol: "none", label: { show: false },
+        lineStyle: { color: border, type: "dashed" },
+        data: [{ xAxis: spec.x_mid }, { yAxis: spec.y_mid }],
+      },
+    }],
+  };
+}
+
 function draw(el) {
   const source = document.getElementById(el.dataset.chart);
   if (!source) return;
@@ -134,8 +195,9 @@ function draw(el) {
     return;
   }
   if (!spec || !Array.isArray(spec.series)) return;
+  const build = spec.kind === "scatter" ? scatterOption : option;
   const chart = echarts.init(el, null, { renderer: "svg" });
-  chart.setOption(option(spec, el.clientWidth));
+  chart.setOption(build(spec, el.clientWidth));
   if (Array.isArray(spec.links)) {
     // A bar leads to the cases behind it.
     chart.on("click", (p) => {
@@ -154,7 +216,7 @@ function draw(el) {
     timer = setTimeout(() => {
       if (el.clientWidth > 0 && el.clientWidth !== width) {
         width = el.clientWidth;
-        chart.setOption(option(spec, width));
+        chart.setOption(build(spec, width));
         chart.resize();
       }
     }, 150);
