@@ -1,9 +1,11 @@
 // Package events lets one area follow another without importing it. A
-// change records its waymark.Event in its own transaction; for every area
-// that subscribed to that type, a delivery job is enqueued in the same
-// transaction, so the subscriber hears of the change if and only if it
-// committed, once, even after a crash. The job hands the event to the
-// subscriber's handler, and retries it with backoff when the handler fails.
+// change records its waymark.Event in its own transaction, and one delivery
+// job for the areas that subscribed to its type is enqueued in the same
+// transaction (one job per event, however many areas follow it), so each
+// subscriber hears of the change if and only if it committed, even after a
+// crash. The job hands the event to each subscriber's handler; a handler
+// that fails is retried with backoff in a job of its own. A crash mid-way
+// hands the event again, so handlers must be idempotent.
 package events
 
 import (
@@ -11,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/waymark/waymark"
@@ -95,16 +98,28 @@ func (b *Bus) Record(ctx context.Context, ev *waymark.Event, data any) error {
 			return fmt.Errorf("record %s: %w", ev.Type, err)
 		}
 	}
+	var names []string
 	for name, s := range b.subs {
-		if len(s.types) > 0 && !slices.Contains(s.types, ev.Type) {
-			continue
+		if len(s.types) == 0 || slices.Contains(s.types, ev.Type) {
+			names = append(names, name)
 		}
-		if b.queue == nil {
-			return fmt.Errorf("record %s: the event bus has no queue", ev.Type)
-		}
-		if err := b.queue.EnqueueIn(ctx, DeliveryArgs{Subscriber: name, EventID: ev.ID}, nil); err != nil {
-			return fmt.Errorf("record %s: enqueue delivery to %s: %w", ev.Type, name, err)
-		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	if b.queue == nil {
+		return fmt.Errorf("record %s: the event bus has no queue", ev.Type)
+	}
+	// One job per event, whatever the number of subscribers: each job is
+	// a row written by the change's transaction (on SQLite, by the one
+	// writer), so a change pays for one however many areas follow it.
+	var args river.JobArgs = DeliveryArgs{Subscriber: names[0], EventID: ev.ID}
+	if len(names) > 1 {
+		slices.Sort(names)
+		args = FanoutArgs{Subscribers: names, EventID: ev.ID}
+	}
+	if err := b.queue.EnqueueIn(ctx, args, nil); err != nil {
+		return fmt.Errorf("record %s: enqueue its delivery: %w", ev.Type, err)
 	}
 	return nil
 }
@@ -138,9 +153,51 @@ func (w *deliveryWorker) Work(ctx context.Context, j *river.Job[DeliveryArgs]) e
 	return s.handler(ctx, ev)
 }
 
-// JobOptions returns the delivery worker, for jobs.New.
+// FanoutArgs asks for one event to be handed to several subscribers. A
+// subscriber whose handler fails gets a delivery job of its own, retried
+// with backoff, so the others do not hear the event again.
+type FanoutArgs struct {
+	Subscribers []string `json:"subscribers"`
+	EventID     int64    `json:"event_id"`
+}
+
+// Kind names the job.
+func (FanoutArgs) Kind() string { return "event_fanout" }
+
+type fanoutWorker struct {
+	river.WorkerDefaults[FanoutArgs]
+	b *Bus
+}
+
+func (w *fanoutWorker) Work(ctx context.Context, j *river.Job[FanoutArgs]) error {
+	ev, err := w.b.store.Event(ctx, j.Args.EventID)
+	if err != nil {
+		return fmt.Errorf("deliver event %d: %w", j.Args.EventID, err)
+	}
+	for _, name := range j.Args.Subscribers {
+		w.b.mu.RLock()
+		s, ok := w.b.subs[name]
+		queue := w.b.queue
+		w.b.mu.RUnlock()
+		if !ok {
+			continue // the subscriber is gone (a newer version dropped it)
+		}
+		if err := s.handler(ctx, ev); err != nil {
+			// Its own job retries it later. Should this insert fail, the
+			// whole fan-out runs again: handlers are idempotent.
+			retry := &river.InsertOpts{ScheduledAt: time.Now().Add(time.Second)}
+			if qerr := queue.EnqueueIn(ctx, DeliveryArgs{Subscriber: name, EventID: ev.ID}, retry); qerr != nil {
+				return fmt.Errorf("deliver event %d to %s: %w (and its retry: %v)", ev.ID, name, err, qerr)
+			}
+		}
+	}
+	return nil
+}
+
+// JobOptions returns the delivery workers, for jobs.New.
 func (b *Bus) JobOptions() jobs.Options {
 	return jobs.Options{Workers: []func(*river.Workers){func(w *river.Workers) {
 		river.AddWorker(w, &deliveryWorker{b: b})
+		river.AddWorker(w, &fanoutWorker{b: b})
 	}}}
 }

@@ -71,3 +71,68 @@ func TestSubscribersHearCommittedEventsOnly(t *testing.T) {
 		}
 	})
 }
+
+// TestOneJobPerEventWhateverTheSubscribers: an event followed by three
+// areas costs its change one job row; each area hears it once, and an area
+// whose handler fails is retried alone until it succeeds.
+func TestOneJobPerEventWhateverTheSubscribers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := apptest.New(t, db, nil)
+		var (
+			mu    sync.Mutex
+			calls = map[string]int{}
+			done  = make(chan struct{}, 10)
+		)
+		follow := func(name string, failures int) {
+			a.Events.Subscribe(name, func(ctx context.Context, ev *waymark.Event) error {
+				mu.Lock()
+				defer mu.Unlock()
+				calls[name]++
+				if calls[name] <= failures {
+					return errors.New("not yet")
+				}
+				done <- struct{}{}
+				return nil
+			}, "test.followed")
+		}
+		follow("test-a", 0)
+		follow("test-b", 2)
+		follow("test-c", 0)
+		ctx := context.Background()
+		jobs := func() int {
+			var n int
+			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind IN ('event_fanout', 'event_delivery')`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := jobs()
+		if err := db.Transact(ctx, func(ctx context.Context) error {
+			return a.Events.Record(ctx, &waymark.Event{Type: "test.followed", SubjectID: 7}, nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n := jobs() - before; n != 1 {
+			t.Fatalf("recording the event enqueued %d jobs, want 1", n)
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		if err := a.Start(runCtx); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				mu.Lock()
+				t.Fatalf("not every subscriber succeeded: calls %v", calls)
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		if calls["test-a"] != 1 || calls["test-c"] != 1 || calls["test-b"] != 3 {
+			t.Fatalf("calls %v; want test-a and test-c once, test-b three times (two failures, then success)", calls)
+		}
+	})
+}
