@@ -90,13 +90,15 @@ func (s *Service) SetQueue(q Enqueuer) { s.queue = q }
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // InputEvents are the event types that can move an account's health; a
-// subscriber per type recomputes the account the event names.
+// subscriber per type recomputes the account the event names. A case's
+// start moves nothing (no step is done or late yet: a late one is raised as
+// case.sla_breached); of case.updated, only a cancel does (see Heard).
 var InputEvents = []string{
 	"response.created", "response.updated",
 	waymark.IncidentCreated, waymark.IncidentResolvedEv, waymark.IncidentUpdated, waymark.IncidentRecurring,
 	waymark.CommitmentCreated, waymark.CommitmentKeptEv, waymark.CommitmentBrokenEv, waymark.CommitmentUpdated,
 	waymark.ActivityRecorded,
-	waymark.CaseSLABreached, waymark.CaseStageChanged, waymark.CaseCompletedEv, waymark.CaseStarted, waymark.CaseUpdated,
+	waymark.CaseSLABreached, waymark.CaseStageChanged, waymark.CaseCompletedEv, waymark.CaseUpdated,
 	waymark.AccountUpdated,
 }
 
@@ -112,6 +114,9 @@ func (s *Service) follow() {
 // Heard recomputes the accounts an event names (the bus calls it).
 func (s *Service) Heard(ctx context.Context, ev *waymark.Event) error {
 	ids := []int64{}
+	if ev.Type == waymark.CaseUpdated && !cancels(ev) {
+		return nil // a block, an unblock or a new work cell: no measure moves
+	}
 	if ev.Type == waymark.ActivityRecorded {
 		var b waymark.ActivityBatch
 		if err := json.Unmarshal(ev.Data, &b); err != nil {
@@ -126,6 +131,15 @@ func (s *Service) Heard(ctx context.Context, ev *waymark.Event) error {
 	}
 	_, err := s.recompute(ctx, ids)
 	return err
+}
+
+// cancels reports whether a case.updated event is a cancel (the case's
+// open step stops counting as late).
+func cancels(ev *waymark.Event) bool {
+	var d struct {
+		Event *waymark.CaseEvent `json:"event"`
+	}
+	return json.Unmarshal(ev.Data, &d) == nil && d.Event != nil && d.Event.Type == waymark.EventCancel
 }
 
 // The least role for each thing.

@@ -175,3 +175,44 @@ func TestTimelineMergesKindsNewestFirstAcrossPages(t *testing.T) {
 		}
 	})
 }
+
+// TestOnlyMovesThatCanChangeHealthRecomputeIt: a block, an unblock or a new
+// work cell (case.updated) moves no measure and recomputes nothing; a
+// cancel (also case.updated) does.
+func TestOnlyMovesThatCanChangeHealthRecomputeIt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := apptest.New(t, db, nil)
+		ctx := waymark.WithPrincipal(context.Background(), waymark.Principal{Name: "test", Role: waymark.RoleAdmin})
+		acc := &waymark.Account{Name: "Acme"}
+		if err := db.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		computed := func() bool {
+			var n int
+			if err := db.SQL().QueryRow(fmt.Sprintf(`SELECT COUNT(*) FROM health WHERE account_id = %d`, acc.ID)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n > 0
+		}
+		moved := func(typ string) *waymark.Event {
+			return &waymark.Event{Type: waymark.CaseUpdated, AccountID: acc.ID, Data: []byte(fmt.Sprintf(`{"case_id":1,"account_id":%d,"event":{"type":%q}}`, acc.ID, typ))}
+		}
+		for _, typ := range []string{waymark.EventBlock, waymark.EventUnblock} {
+			if err := a.Health.Heard(ctx, moved(typ)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := a.Health.Heard(ctx, &waymark.Event{Type: waymark.CaseUpdated, AccountID: acc.ID, Data: []byte(`{"case_id":1}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if computed() {
+			t.Fatal("a block, an unblock or a cell change recomputed the account's health")
+		}
+		if err := a.Health.Heard(ctx, moved(waymark.EventCancel)); err != nil {
+			t.Fatal(err)
+		}
+		if !computed() {
+			t.Fatal("a cancel did not recompute the account's health")
+		}
+	})
+}
