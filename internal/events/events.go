@@ -39,7 +39,8 @@ type Enqueuer interface {
 type Handler func(ctx context.Context, ev *waymark.Event) error
 
 type subscriber struct {
-	types   []string // empty: every type
+	types   []string                  // empty: every type
+	when    func(*waymark.Event) bool // nil: every event of those types
 	handler Handler
 }
 
@@ -69,8 +70,17 @@ func (b *Bus) SetQueue(q Enqueuer) {
 // when none is given) recorded from now on. name identifies the subscriber
 // in its delivery jobs and must stay the same across restarts.
 func (b *Bus) Subscribe(name string, handler Handler, types ...string) {
+	b.SubscribeWhen(name, nil, handler, types...)
+}
+
+// SubscribeWhen is Subscribe for the events of those types for which when
+// holds (when sees the event as recorded, its Data included). An event it
+// turns down costs its change no job: on SQLite every job row is written by
+// the one writer, so an area that reacts to few events of a busy type says
+// which here rather than in its handler.
+func (b *Bus) SubscribeWhen(name string, when func(*waymark.Event) bool, handler Handler, types ...string) {
 	b.mu.Lock()
-	b.subs[name] = subscriber{types: types, handler: handler}
+	b.subs[name] = subscriber{types: types, when: when, handler: handler}
 	b.mu.Unlock()
 }
 
@@ -100,7 +110,7 @@ func (b *Bus) Record(ctx context.Context, ev *waymark.Event, data any) error {
 	}
 	var names []string
 	for name, s := range b.subs {
-		if len(s.types) == 0 || slices.Contains(s.types, ev.Type) {
+		if (len(s.types) == 0 || slices.Contains(s.types, ev.Type)) && (s.when == nil || s.when(ev)) {
 			names = append(names, name)
 		}
 	}

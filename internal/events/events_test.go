@@ -136,3 +136,37 @@ func TestOneJobPerEventWhateverTheSubscribers(t *testing.T) {
 		}
 	})
 }
+
+// TestAnEventTurnedDownCostsNoJob: a subscriber's condition is checked when
+// the event is recorded; an event no subscriber wants enqueues nothing.
+func TestAnEventTurnedDownCostsNoJob(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := apptest.New(t, db, nil)
+		a.Events.SubscribeWhen("test-cancels", func(ev *waymark.Event) bool { return string(ev.Data) == `"cancel"` },
+			func(context.Context, *waymark.Event) error { return nil }, "test.moved")
+		ctx := context.Background()
+		jobs := func() int {
+			var n int
+			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind IN ('event_fanout', 'event_delivery')`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		record := func(data string) {
+			if err := db.Transact(ctx, func(ctx context.Context) error {
+				return a.Events.Record(ctx, &waymark.Event{Type: "test.moved"}, data)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := jobs()
+		record("block")
+		if n := jobs() - before; n != 0 {
+			t.Fatalf("an event the subscriber turned down enqueued %d jobs", n)
+		}
+		record("cancel")
+		if n := jobs() - before; n != 1 {
+			t.Fatalf("an event the subscriber wants enqueued %d jobs, want 1", n)
+		}
+	})
+}

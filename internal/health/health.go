@@ -50,6 +50,7 @@ type Store interface {
 type Bus interface {
 	Record(ctx context.Context, ev *waymark.Event, data any) error
 	Subscribe(name string, handler events.Handler, types ...string)
+	SubscribeWhen(name string, when func(*waymark.Event) bool, handler events.Handler, types ...string)
 }
 
 // Notifier pushes committed events to live pages (live.Broker).
@@ -107,6 +108,12 @@ func (s *Service) follow() {
 		return
 	}
 	for _, typ := range InputEvents {
+		if typ == waymark.CaseUpdated {
+			// Blocks and unblocks are frequent and move nothing: they
+			// should not cost the case move a job.
+			s.bus.SubscribeWhen("health."+typ, cancels, s.Heard, typ)
+			continue
+		}
 		s.bus.Subscribe("health."+typ, s.Heard, typ)
 	}
 }
