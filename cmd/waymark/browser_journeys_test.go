@@ -208,7 +208,10 @@ func TestBrowserJourneyMap(t *testing.T) {
 	// A reorder posts the form back with the focus on the moved stage's
 	// button, not at the top of the page; moving it back restores the order.
 	// From the keyboard, as a person who keeps the focus would.
-	step("move the first stage down", chromedp.Focus(chromedp.ID("down-stage-0")), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`[data-focus]`)))
+	step("move the first stage down", chromedp.Focus(chromedp.ID("down-stage-0")), chromedp.KeyEvent("\r"),
+		// The page before the post already has a data-focus (the row just
+		// added): wait for the one the reorder sets.
+		chromedp.WaitVisible(chromedp.CSS(`[data-focus="down-stage-1"], [data-focus="up-stage-1"]`)))
 	waitFor("the moved stage's button has the focus", `["down-stage-1", "up-stage-1"].includes(document.activeElement?.id)`)
 	step("move it back up", chromedp.Focus(chromedp.ID("up-stage-1")), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`[data-focus="down-stage-0"]`)))
 	waitFor("the stage's button has the focus again", `document.activeElement?.id === "down-stage-0"`)
