@@ -284,6 +284,9 @@ func TestBrowserLoginAndAccounts(t *testing.T) {
 		}
 	}
 
+	// The search starts once the page's scripts have run: the account page
+	// defers its charts' bundle, and keys typed before then are not heard.
+	waitFor("the account page has loaded", `document.readyState === "complete"`)
 	step("search everywhere", chromedp.SendKeys(chromedp.ID("global-search"), "nils"))
 	// Each keystroke may swap the results in again: read them by script,
 	// not through a node that the next swap replaces.
