@@ -59,6 +59,20 @@ type Principal struct {
 // Can reports whether the principal's role reaches min.
 func (p Principal) Can(min Role) bool { return p.Role.AtLeast(min) }
 
+// Allow returns the principal in ctx if its role reaches min: the one check
+// every service makes before a change. what says the change in words ("record
+// incidents"): EUNAUTHORIZED without a principal, EFORBIDDEN below min.
+func Allow(ctx context.Context, min Role, what string) (Principal, error) {
+	p, ok := PrincipalFrom(ctx)
+	if !ok {
+		return p, Errorf(EUNAUTHORIZED, "Sign in to %s.", what)
+	}
+	if !p.Can(min) {
+		return p, Errorf(EFORBIDDEN, "Your role (%s) may not %s; it needs %s or above.", p.Role, what, min)
+	}
+	return p, nil
+}
+
 type principalKey struct{}
 
 // WithPrincipal returns a context that carries who makes the request.

@@ -126,21 +126,8 @@ func (s *Service) Permissions(ctx context.Context) Permissions {
 	}
 }
 
-// allow returns the principal in ctx when its role reaches min, else an
-// error that says why not.
-func allow(ctx context.Context, min waymark.Role, what string) (waymark.Principal, error) {
-	p, ok := waymark.PrincipalFrom(ctx)
-	if !ok {
-		return p, waymark.Errorf(waymark.EUNAUTHORIZED, "Sign in to %s.", what)
-	}
-	if !p.Can(min) {
-		return p, waymark.Errorf(waymark.EFORBIDDEN, "Your role (%s) may not %s; it needs %s or above.", p.Role, what, min)
-	}
-	return p, nil
-}
-
 func read(ctx context.Context) error {
-	_, err := allow(ctx, readRole, "read accounts")
+	_, err := waymark.Allow(ctx, readRole, "read accounts")
 	return err
 }
 
@@ -189,7 +176,7 @@ func (s *Service) Accounts(ctx context.Context, f waymark.AccountFilter) ([]*way
 
 // CreateAccount validates and stores a new account, setting its id.
 func (s *Service) CreateAccount(ctx context.Context, a *waymark.Account) error {
-	if _, err := allow(ctx, createAccountRole, "create accounts"); err != nil {
+	if _, err := waymark.Allow(ctx, createAccountRole, "create accounts"); err != nil {
 		return err
 	}
 	if err := a.Validate(); err != nil {
@@ -201,7 +188,7 @@ func (s *Service) CreateAccount(ctx context.Context, a *waymark.Account) error {
 // UpdateAccount changes an account: apply changes it inside the
 // transaction, then it is validated and saved.
 func (s *Service) UpdateAccount(ctx context.Context, id int64, apply func(*waymark.Account) error) (*waymark.Account, error) {
-	if _, err := allow(ctx, editAccountRole, "change accounts"); err != nil {
+	if _, err := waymark.Allow(ctx, editAccountRole, "change accounts"); err != nil {
 		return nil, err
 	}
 	var out *waymark.Account
@@ -249,7 +236,7 @@ const AnyCases = -1
 // (a conflict that counts them), AnyCases takes them all, and a count (the
 // confirm page's) refuses the delete if more cases started since.
 func (s *Service) DeleteAccount(ctx context.Context, id int64, maxCases int) error {
-	p, err := allow(ctx, deleteAccountRole, "delete accounts")
+	p, err := waymark.Allow(ctx, deleteAccountRole, "delete accounts")
 	if err != nil {
 		return err
 	}
@@ -313,7 +300,7 @@ func (s *Service) Contacts(ctx context.Context, f waymark.ContactFilter) ([]*way
 
 // CreateContact validates and stores a new contact.
 func (s *Service) CreateContact(ctx context.Context, c *waymark.Contact) error {
-	if _, err := allow(ctx, contactRole, "change contacts"); err != nil {
+	if _, err := waymark.Allow(ctx, contactRole, "change contacts"); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {
@@ -327,7 +314,7 @@ func (s *Service) CreateContact(ctx context.Context, c *waymark.Contact) error {
 // account loses its portal sessions and links in the same transaction, so
 // that it can no longer see the account it left (issue #6, hole 4).
 func (s *Service) UpdateContact(ctx context.Context, id int64, apply func(*waymark.Contact) error) (*waymark.Contact, error) {
-	if _, err := allow(ctx, contactRole, "change contacts"); err != nil {
+	if _, err := waymark.Allow(ctx, contactRole, "change contacts"); err != nil {
 		return nil, err
 	}
 	var out *waymark.Contact
@@ -358,7 +345,7 @@ func (s *Service) UpdateContact(ctx context.Context, id int64, apply func(*wayma
 // DeleteContact removes a contact, its portal sessions and links, and
 // writes who did it in the audit log, in one transaction.
 func (s *Service) DeleteContact(ctx context.Context, id int64) error {
-	p, err := allow(ctx, contactRole, "change contacts")
+	p, err := waymark.Allow(ctx, contactRole, "change contacts")
 	if err != nil {
 		return err
 	}
@@ -406,7 +393,7 @@ func (s *Service) AllPersonas(ctx context.Context) ([]*waymark.Persona, error) {
 
 // CreatePersona validates and stores a new persona.
 func (s *Service) CreatePersona(ctx context.Context, ps *waymark.Persona) error {
-	if _, err := allow(ctx, personaRole, "change personas"); err != nil {
+	if _, err := waymark.Allow(ctx, personaRole, "change personas"); err != nil {
 		return err
 	}
 	if err := ps.Validate(); err != nil {
@@ -418,7 +405,7 @@ func (s *Service) CreatePersona(ctx context.Context, ps *waymark.Persona) error 
 // UpdatePersona changes a persona: apply changes it inside the
 // transaction, then it is validated and saved.
 func (s *Service) UpdatePersona(ctx context.Context, id int64, apply func(*waymark.Persona) error) (*waymark.Persona, error) {
-	if _, err := allow(ctx, personaRole, "change personas"); err != nil {
+	if _, err := waymark.Allow(ctx, personaRole, "change personas"); err != nil {
 		return nil, err
 	}
 	return s.store.UpdatePersona(ctx, id, func(ps *waymark.Persona) error {
@@ -432,7 +419,7 @@ func (s *Service) UpdatePersona(ctx context.Context, id int64, apply func(*wayma
 // DeletePersona removes a persona (its contacts keep no persona) and
 // writes who did it in the audit log.
 func (s *Service) DeletePersona(ctx context.Context, id int64) error {
-	p, err := allow(ctx, personaRole, "change personas")
+	p, err := waymark.Allow(ctx, personaRole, "change personas")
 	if err != nil {
 		return err
 	}
@@ -497,7 +484,7 @@ func (s *Service) TeamMembers(ctx context.Context) (map[int64]int, error) {
 
 // CreateTeam validates and stores a new team.
 func (s *Service) CreateTeam(ctx context.Context, t *waymark.Team) error {
-	if _, err := allow(ctx, teamRole, "change teams"); err != nil {
+	if _, err := waymark.Allow(ctx, teamRole, "change teams"); err != nil {
 		return err
 	}
 	if err := t.Validate(); err != nil {
@@ -509,7 +496,7 @@ func (s *Service) CreateTeam(ctx context.Context, t *waymark.Team) error {
 // UpdateTeam changes a team: apply changes it inside the transaction, then
 // it is validated and saved.
 func (s *Service) UpdateTeam(ctx context.Context, id int64, apply func(*waymark.Team) error) (*waymark.Team, error) {
-	if _, err := allow(ctx, teamRole, "change teams"); err != nil {
+	if _, err := waymark.Allow(ctx, teamRole, "change teams"); err != nil {
 		return nil, err
 	}
 	return s.store.UpdateTeam(ctx, id, func(t *waymark.Team) error {
@@ -523,7 +510,7 @@ func (s *Service) UpdateTeam(ctx context.Context, id int64, apply func(*waymark.
 // DeleteTeam removes a team that owns nothing any more, and writes who did
 // it in the audit log.
 func (s *Service) DeleteTeam(ctx context.Context, id int64) error {
-	p, err := allow(ctx, teamRole, "change teams")
+	p, err := waymark.Allow(ctx, teamRole, "change teams")
 	if err != nil {
 		return err
 	}

@@ -82,17 +82,6 @@ func (s *Service) Permissions(ctx context.Context) Permissions {
 	return Permissions{Edit: p.Can(editRole)}
 }
 
-func allow(ctx context.Context, min waymark.Role, what string) (waymark.Principal, error) {
-	p, ok := waymark.PrincipalFrom(ctx)
-	if !ok {
-		return p, waymark.Errorf(waymark.EUNAUTHORIZED, "Sign in to %s.", what)
-	}
-	if !p.Can(min) {
-		return p, waymark.Errorf(waymark.EFORBIDDEN, "Your role (%s) may not %s; it needs %s or above.", p.Role, what, min)
-	}
-	return p, nil
-}
-
 func (s *Service) commit(ctx context.Context, fn func(ctx context.Context, rec func(ev waymark.Event, data any) error) error) error {
 	var evs []waymark.Event
 	err := s.store.Transact(ctx, func(ctx context.Context) error {
@@ -147,7 +136,7 @@ func (s *Service) checkTies(ctx context.Context, c *waymark.Commitment) error {
 // Create validates and records a new commitment, and schedules the check
 // of its due date.
 func (s *Service) Create(ctx context.Context, c *waymark.Commitment) error {
-	p, err := allow(ctx, editRole, "record commitments")
+	p, err := waymark.Allow(ctx, editRole, "record commitments")
 	if err != nil {
 		return err
 	}
@@ -188,7 +177,7 @@ func (s *Service) schedule(ctx context.Context, c *waymark.Commitment) error {
 // kept_at is given); the due date moves only while it is open. A broken
 // commitment may still be kept late: it stays counted as broken.
 func (s *Service) Update(ctx context.Context, id int64, apply func(*waymark.Commitment) error) (*waymark.Commitment, error) {
-	if _, err := allow(ctx, editRole, "change commitments"); err != nil {
+	if _, err := waymark.Allow(ctx, editRole, "change commitments"); err != nil {
 		return nil, err
 	}
 	var out *waymark.Commitment
@@ -241,7 +230,7 @@ func (s *Service) Update(ctx context.Context, id int64, apply func(*waymark.Comm
 
 // Commitment returns one commitment.
 func (s *Service) Commitment(ctx context.Context, id int64) (*waymark.Commitment, error) {
-	if _, err := allow(ctx, readRole, "read commitments"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "read commitments"); err != nil {
 		return nil, err
 	}
 	return s.store.Commitment(ctx, id)
@@ -249,7 +238,7 @@ func (s *Service) Commitment(ctx context.Context, id int64) (*waymark.Commitment
 
 // Commitments lists commitments, newest first.
 func (s *Service) Commitments(ctx context.Context, f waymark.CommitmentFilter) ([]*waymark.Commitment, error) {
-	if _, err := allow(ctx, readRole, "read commitments"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "read commitments"); err != nil {
 		return nil, err
 	}
 	return s.store.Commitments(ctx, f)

@@ -170,19 +170,8 @@ func (s *Service) Permissions(ctx context.Context) Permissions {
 	return Permissions{EditScorecard: p.Can(scorecardRole), Recompute: p.Can(scorecardRole)}
 }
 
-func allow(ctx context.Context, min waymark.Role, what string) (waymark.Principal, error) {
-	p, ok := waymark.PrincipalFrom(ctx)
-	if !ok {
-		return p, waymark.Errorf(waymark.EUNAUTHORIZED, "Sign in to %s.", what)
-	}
-	if !p.Can(min) {
-		return p, waymark.Errorf(waymark.EFORBIDDEN, "Your role (%s) may not %s; it needs %s or above.", p.Role, what, min)
-	}
-	return p, nil
-}
-
 func read(ctx context.Context) error {
-	_, err := allow(ctx, readRole, "read account health")
+	_, err := waymark.Allow(ctx, readRole, "read account health")
 	return err
 }
 
@@ -204,7 +193,7 @@ func (s *Service) Scorecard(ctx context.Context) (waymark.Scorecard, error) {
 // SaveScorecard validates and saves the scorecard, and asks for every
 // account's health to be computed again with it.
 func (s *Service) SaveScorecard(ctx context.Context, sc waymark.Scorecard) (waymark.Scorecard, error) {
-	p, err := allow(ctx, scorecardRole, "change the scorecard")
+	p, err := waymark.Allow(ctx, scorecardRole, "change the scorecard")
 	if err != nil {
 		return sc, err
 	}
@@ -252,7 +241,7 @@ type Preview struct {
 // Preview computes every account's health with a draft scorecard, without
 // saving anything.
 func (s *Service) Preview(ctx context.Context, sc waymark.Scorecard, max int) (*Preview, error) {
-	if _, err := allow(ctx, scorecardRole, "try a scorecard"); err != nil {
+	if _, err := waymark.Allow(ctx, scorecardRole, "try a scorecard"); err != nil {
 		return nil, err
 	}
 	if err := sc.Validate(); err != nil {
@@ -357,7 +346,7 @@ func (s *Service) computeAllAt(ctx context.Context, sc waymark.Scorecard, now ti
 
 // Recompute computes the health of the given accounts now and stores it.
 func (s *Service) Recompute(ctx context.Context, ids ...int64) ([]waymark.Health, error) {
-	if _, err := allow(ctx, readRole, "compute health"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "compute health"); err != nil {
 		return nil, err
 	}
 	return s.recompute(ctx, ids)
@@ -519,7 +508,7 @@ func (s *Service) Tiers(ctx context.Context) (waymark.TierThresholds, error) {
 // SaveTiers saves the tier thresholds and, when on, sets the tier of every
 // account whose tier was not set by hand; it returns how many changed.
 func (s *Service) SaveTiers(ctx context.Context, t waymark.TierThresholds) (int, error) {
-	p, err := allow(ctx, scorecardRole, "change the tier thresholds")
+	p, err := waymark.Allow(ctx, scorecardRole, "change the tier thresholds")
 	if err != nil {
 		return 0, err
 	}
@@ -622,7 +611,7 @@ func (w *dailyWorker) Work(ctx context.Context, _ *river.Job[DailyArgs]) error {
 // workspace loaded with its history (the demo). It changes no current score
 // and records no event.
 func (s *Service) Backfill(ctx context.Context, from, to time.Time, step int) (int, error) {
-	if _, err := allow(ctx, scorecardRole, "rebuild the health history"); err != nil {
+	if _, err := waymark.Allow(ctx, scorecardRole, "rebuild the health history"); err != nil {
 		return 0, err
 	}
 	sc, err := s.store.Scorecard(ctx)

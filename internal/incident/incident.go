@@ -69,17 +69,6 @@ func (s *Service) Permissions(ctx context.Context) Permissions {
 	return Permissions{Edit: p.Can(editRole)}
 }
 
-func allow(ctx context.Context, min waymark.Role, what string) (waymark.Principal, error) {
-	p, ok := waymark.PrincipalFrom(ctx)
-	if !ok {
-		return p, waymark.Errorf(waymark.EUNAUTHORIZED, "Sign in to %s.", what)
-	}
-	if !p.Can(min) {
-		return p, waymark.Errorf(waymark.EFORBIDDEN, "Your role (%s) may not %s; it needs %s or above.", p.Role, what, min)
-	}
-	return p, nil
-}
-
 // RecurringData is the data of an incident.recurring event.
 type RecurringData struct {
 	AccountID   int64   `json:"account_id"`
@@ -133,7 +122,7 @@ func (s *Service) checkTies(ctx context.Context, i *waymark.Incident) error {
 
 // Create validates and records a new incident, and flags recurrence.
 func (s *Service) Create(ctx context.Context, i *waymark.Incident) error {
-	p, err := allow(ctx, editRole, "record incidents")
+	p, err := waymark.Allow(ctx, editRole, "record incidents")
 	if err != nil {
 		return err
 	}
@@ -201,7 +190,7 @@ func (s *Service) detect(ctx context.Context, i *waymark.Incident, rec func(waym
 // resolved_at (now unless given) and records incident.resolved, moving it
 // back to open clears it.
 func (s *Service) Update(ctx context.Context, id int64, apply func(*waymark.Incident) error) (*waymark.Incident, error) {
-	if _, err := allow(ctx, editRole, "change incidents"); err != nil {
+	if _, err := waymark.Allow(ctx, editRole, "change incidents"); err != nil {
 		return nil, err
 	}
 	var out *waymark.Incident
@@ -250,7 +239,7 @@ func (s *Service) Update(ctx context.Context, id int64, apply func(*waymark.Inci
 
 // Incident returns one incident.
 func (s *Service) Incident(ctx context.Context, id int64) (*waymark.Incident, error) {
-	if _, err := allow(ctx, readRole, "read incidents"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "read incidents"); err != nil {
 		return nil, err
 	}
 	return s.store.Incident(ctx, id)
@@ -258,7 +247,7 @@ func (s *Service) Incident(ctx context.Context, id int64) (*waymark.Incident, er
 
 // Incidents lists incidents, newest first.
 func (s *Service) Incidents(ctx context.Context, f waymark.IncidentFilter) ([]*waymark.Incident, error) {
-	if _, err := allow(ctx, readRole, "read incidents"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "read incidents"); err != nil {
 		return nil, err
 	}
 	return s.store.Incidents(ctx, f)
@@ -267,7 +256,7 @@ func (s *Service) Incidents(ctx context.Context, f waymark.IncidentFilter) ([]*w
 // RecurringCategories says which categories recur at an account: those
 // with recurring incidents opened in the last 30 days.
 func (s *Service) RecurringCategories(ctx context.Context, accountID int64) ([]waymark.CategoryCount, error) {
-	if _, err := allow(ctx, readRole, "read incidents"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "read incidents"); err != nil {
 		return nil, err
 	}
 	return s.store.RecurringCategories(ctx, accountID, s.now().Add(-waymark.RecurringWindow))

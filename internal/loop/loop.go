@@ -133,22 +133,11 @@ func (s *Service) Permissions(ctx context.Context) Permissions {
 	return Permissions{Work: p.Can(workRole), EditRules: p.Can(rulesRole)}
 }
 
-func allow(ctx context.Context, min waymark.Role, what string) (waymark.Principal, error) {
-	p, ok := waymark.PrincipalFrom(ctx)
-	if !ok {
-		return p, waymark.Errorf(waymark.EUNAUTHORIZED, "Sign in to %s.", what)
-	}
-	if !p.Can(min) {
-		return p, waymark.Errorf(waymark.EFORBIDDEN, "Your role (%s) may not %s; it needs %s or above.", p.Role, what, min)
-	}
-	return p, nil
-}
-
 // ---- reading ----
 
 // Action returns one action.
 func (s *Service) Action(ctx context.Context, id int64) (*waymark.Action, error) {
-	if _, err := allow(ctx, readRole, "read actions"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "read actions"); err != nil {
 		return nil, err
 	}
 	a, err := s.store.Action(ctx, id)
@@ -162,7 +151,7 @@ func (s *Service) Action(ctx context.Context, id int64) (*waymark.Action, error)
 // Actions lists actions, newest first. Status may also be "active" (open
 // or in progress).
 func (s *Service) Actions(ctx context.Context, f waymark.ActionFilter) ([]*waymark.Action, error) {
-	if _, err := allow(ctx, readRole, "read actions"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "read actions"); err != nil {
 		return nil, err
 	}
 	if f.Status != "" {
@@ -178,7 +167,7 @@ func (s *Service) Actions(ctx context.Context, f waymark.ActionFilter) ([]*wayma
 
 // MyTeams returns the teams of the signed-in user, for "my team's actions".
 func (s *Service) MyTeams(ctx context.Context) ([]int64, error) {
-	p, err := allow(ctx, readRole, "read actions")
+	p, err := waymark.Allow(ctx, readRole, "read actions")
 	if err != nil || p.UserID == 0 {
 		return nil, err
 	}
@@ -191,7 +180,7 @@ func (s *Service) MyTeams(ctx context.Context) ([]int64, error) {
 
 // Counts returns the active, overdue and due-today actions, for the dashboard.
 func (s *Service) Counts(ctx context.Context) (waymark.ActionCounts, error) {
-	if _, err := allow(ctx, readRole, "read actions"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "read actions"); err != nil {
 		return waymark.ActionCounts{}, err
 	}
 	now := s.now()
@@ -202,7 +191,7 @@ func (s *Service) Counts(ctx context.Context) (waymark.ActionCounts, error) {
 
 // Rules returns the closed-loop rules.
 func (s *Service) Rules(ctx context.Context) (waymark.LoopRules, error) {
-	if _, err := allow(ctx, readRole, "read the loop rules"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "read the loop rules"); err != nil {
 		return waymark.LoopRules{}, err
 	}
 	return s.store.LoopRules(ctx)
@@ -210,7 +199,7 @@ func (s *Service) Rules(ctx context.Context) (waymark.LoopRules, error) {
 
 // SaveRules validates and saves the closed-loop rules.
 func (s *Service) SaveRules(ctx context.Context, r waymark.LoopRules) (waymark.LoopRules, error) {
-	p, err := allow(ctx, rulesRole, "change the loop rules")
+	p, err := waymark.Allow(ctx, rulesRole, "change the loop rules")
 	if err != nil {
 		return r, err
 	}
@@ -274,7 +263,7 @@ func (s *Service) dueDates(a *waymark.Action, r waymark.LoopRules) {
 // Create stores an action made by hand; without an assignee or a team it
 // goes to the account owner.
 func (s *Service) Create(ctx context.Context, a *waymark.Action) error {
-	p, err := allow(ctx, workRole, "create actions")
+	p, err := waymark.Allow(ctx, workRole, "create actions")
 	if err != nil {
 		return err
 	}
@@ -327,7 +316,7 @@ type Change struct {
 // contact; to resolved records action.resolved (the follow-up question goes
 // to the contact); to closed closes the loop by hand.
 func (s *Service) Update(ctx context.Context, id int64, c Change) (*waymark.Action, error) {
-	if _, err := allow(ctx, workRole, "change actions"); err != nil {
+	if _, err := waymark.Allow(ctx, workRole, "change actions"); err != nil {
 		return nil, err
 	}
 	var out *waymark.Action
@@ -786,7 +775,7 @@ func (s *Service) CloseExpired(ctx context.Context) (int, error) {
 // median time to close (business days are not used: calendar days), and
 // the recovery rate (follow-ups of 4–5 / follow-ups answered).
 func (s *Service) Metrics(ctx context.Context, from, to time.Time) (*waymark.LoopMetrics, error) {
-	if _, err := allow(ctx, readRole, "read loop metrics"); err != nil {
+	if _, err := waymark.Allow(ctx, readRole, "read loop metrics"); err != nil {
 		return nil, err
 	}
 	now := s.now()
