@@ -193,9 +193,7 @@ func TestBrowserBoardUpdatesLive(t *testing.T) {
 	}
 	waitFor := func(ctx context.Context, what, predicate string, timeout time.Duration) {
 		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(timeout))); err != nil {
-			t.Fatalf("waiting until %s: %v", what, err)
-		}
+		waitUntil(t, ctx, what, predicate, timeout)
 	}
 	boardURL := fmt.Sprintf("%s/cases?journey=%d", base, seed.JourneyID)
 	do(one, "log in",

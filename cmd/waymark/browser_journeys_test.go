@@ -137,9 +137,7 @@ func TestBrowserJourneyMap(t *testing.T) {
 	}
 	waitFor := func(what, predicate string) {
 		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-			t.Fatalf("waiting until %s: %v", what, err)
-		}
+		waitUntil(t, ctx, what, predicate, 10*time.Second)
 	}
 
 	step("log in",

@@ -64,6 +64,25 @@ func browserSteps(t *testing.T, ctx context.Context) (do func(name string, steps
 	return do, text
 }
 
+// waitUntil polls a JavaScript predicate until it holds or the timeout
+// passes; a timeout fails the test naming what was awaited. A navigation
+// during the poll (a form submitted just before) ends that poll's page, not
+// the wait: the predicate is polled again on the page that loads.
+func waitUntil(t *testing.T, ctx context.Context, what, predicate string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "navigated or closed") || time.Now().After(deadline) {
+			t.Fatalf("waiting until %s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // syncBuffer is a buffer the server's goroutines may write to.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -174,12 +193,9 @@ func TestBrowserLoginAndAccounts(t *testing.T) {
 		}
 		return strings.TrimPrefix(s, base)
 	}
-	// waitFor polls a JavaScript predicate; a timeout names what was awaited.
 	waitFor := func(what, predicate string) {
 		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-			t.Fatalf("waiting until %s: %v", what, err)
-		}
+		waitUntil(t, ctx, what, predicate, 10*time.Second)
 	}
 	const rows = `document.querySelectorAll('#accounts-table tbody tr').length`
 
