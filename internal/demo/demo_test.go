@@ -180,8 +180,8 @@ func TestDemoWorkspace(t *testing.T) {
 		})
 
 		t.Run("has about 200 contacts, each with a persona", func(t *testing.T) {
-			if n := len(s.contacts); n < 180 || n > 220 {
-				t.Fatalf("%d contacts, want 180 to 220", n)
+			if n := len(s.contacts); n < 280 || n > 320 {
+				t.Fatalf("%d contacts, want 280 to 320", n)
 			}
 			per := map[int64]int{}
 			langs := map[string]int{}
@@ -201,8 +201,8 @@ func TestDemoWorkspace(t *testing.T) {
 				}
 			}
 			for _, a := range s.accounts {
-				if per[a.ID] < 3 || per[a.ID] > 8 {
-					t.Errorf("account %s has %d contacts, want 3 to 8", a.Name, per[a.ID])
+				if per[a.ID] < 5 || per[a.ID] > 12 {
+					t.Errorf("account %s has %d contacts, want 5 to 12", a.Name, per[a.ID])
 				}
 			}
 			if langs["en"] < len(s.contacts)/2 || langs["fr"] == 0 || langs["de"] == 0 || langs["nl"] == 0 {

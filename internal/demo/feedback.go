@@ -366,8 +366,23 @@ func loadFeedback(ctx context.Context, s *store.Seeder, db *store.DB, w *workspa
 		}
 		return resp, comments
 	}
+	// The limits are the workspace's settings (PRODUCT.md's defaults in the
+	// demo): the history obeys the ones the service enforces from now on.
+	limits, err := db.FeedbackSettings(ctx)
+	if err != nil {
+		return 0, err
+	}
+	within := func(sent []time.Time, at time.Time, days int) int {
+		n := 0
+		for _, t := range sent {
+			if at.Sub(t) < time.Duration(days)*24*time.Hour {
+				n++
+			}
+		}
+		return n
+	}
 	links := map[string]int64{}            // by touchpoint and account
-	lastAsked := map[int64]time.Time{}     // contact → last invitation sent
+	contactSent := map[int64][]time.Time{} // contact → invitations sent
 	accountSent := map[int64][]time.Time{} // account → invitations sent
 	responses := 0
 	for _, ask := range asks {
@@ -402,7 +417,7 @@ func loadFeedback(ctx context.Context, s *store.Seeder, db *store.DB, w *workspa
 			switch {
 			case c.OptedOut:
 				reason = reasonOptedOut
-			case !lastAsked[c.ID].IsZero() && ask.at.Sub(lastAsked[c.ID]) < 30*24*time.Hour:
+			case within(contactSent[c.ID], ask.at, limits.ContactDays) >= limits.ContactMax:
 				reason = reasonContactLimit
 			default:
 				contact = c
@@ -411,13 +426,7 @@ func loadFeedback(ctx context.Context, s *store.Seeder, db *store.DB, w *workspa
 				break
 			}
 		}
-		recent := 0
-		for _, t := range accountSent[ask.account.ID] {
-			if ask.at.Sub(t) < 7*24*time.Hour {
-				recent++
-			}
-		}
-		if contact != nil && recent >= 5 && !ask.meeting {
+		if contact != nil && within(accountSent[ask.account.ID], ask.at, limits.AccountDays) >= limits.AccountMax && !ask.meeting {
 			reason = reasonAccountLimit
 		}
 		if contact == nil && ask.skip > 0 {
@@ -442,7 +451,7 @@ func loadFeedback(ctx context.Context, s *store.Seeder, db *store.DB, w *workspa
 			responses++
 			continue
 		}
-		lastAsked[contact.ID] = ask.at
+		contactSent[contact.ID] = append(contactSent[contact.ID], ask.at)
 		accountSent[ask.account.ID] = append(accountSent[ask.account.ID], ask.at)
 		sent, expires := ask.at, ask.at.AddDate(0, 0, 60)
 		in.ContactID, in.Language, in.SentAt, in.ExpiresAt, in.Attempts = &contact.ID, contact.Language, &sent, &expires, 1

@@ -28,7 +28,7 @@ func TestDemoFeedbackTellsTheMapsStory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Responses < 2000 || o.Responses > 4000 {
+		if o.Responses < 2700 || o.Responses > 3300 {
 			t.Errorf("%d responses, want about 3,000", o.Responses)
 		}
 		if len(o.Surveys) != 3 || o.Suppressed == 0 || len(o.SuppressedWhy) < 2 {

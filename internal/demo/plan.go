@@ -45,6 +45,7 @@ func makePlan(now time.Time) *plan {
 		}
 	}
 	p := &plan{}
+	var takenAt []map[string]bool
 	ext := 10017
 	perTier := map[string]int{"A": 0, "B": 1, "C": 2} // deal each tier round the relationship managers
 	for _, c := range companies {
@@ -72,13 +73,38 @@ func makePlan(now time.Time) *plan {
 		}
 		owner := rms[perTier[c.Tier]%len(rms)]
 		perTier[c.Tier]++
+		cs, taken := makeContacts(r, c, stakeholders(r, c.Tier), nil)
 		p.accounts = append(p.accounts, plannedAccount{
 			account:  a,
 			owner:    owner,
-			contacts: makeContacts(r, c),
+			contacts: cs,
 		})
+		takenAt = append(takenAt, taken)
+	}
+	// The users each client adds (drawn from a stream of their own, so the
+	// contacts above stay as they were).
+	ru := rand.New(rand.NewPCG(seed, 3))
+	for i, c := range companies {
+		more, _ := makeContacts(ru, c, everydayUsers(ru, c.Tier), takenAt[i])
+		p.accounts[i].contacts = append(p.accounts[i].contacts, more...)
 	}
 	return p
+}
+
+// everydayUsers picks the people who work with the bank's services every day at
+// an account, beyond its buying centre: deputies in the treasury, more
+// payments officers and payables clerks, and at the larger clients a second
+// buyer. They answer the stage surveys their touchpoints name and the
+// relationship survey, so the demo's feedback stands on enough people for
+// the contact-frequency limit to leave it about 3,000 responses.
+func everydayUsers(r *rand.Rand, tier string) []string {
+	switch tier {
+	case "A":
+		return []string{pTreasurer, pPayments, pPayables, []string{pBuyer, pLegal}[r.IntN(2)]}
+	case "B":
+		return []string{pTreasurer, pPayments, []string{pPayables, pBuyer}[r.IntN(2)]}
+	}
+	return []string{[]string{pPayments, pPayables}[r.IntN(2)], []string{pTreasurer, pLegal}[r.IntN(2)]}
 }
 
 // annualValue is the bank's yearly revenue from a client, in euros.
@@ -123,11 +149,15 @@ func stakeholders(r *rand.Rand, tier string) []string {
 	return base
 }
 
-// makeContacts draws the people the bank knows at a company.
-func makeContacts(r *rand.Rand, c demoCompany) []plannedContact {
+// makeContacts draws the people of the given personas at a company; taken
+// (nil for a new company) holds the emails, first and last names and titles
+// in use there, and is returned.
+func makeContacts(r *rand.Rand, c demoCompany, personas []string, taken map[string]bool) ([]plannedContact, map[string]bool) {
 	var out []plannedContact
-	taken := map[string]bool{} // emails, first names, last names and titles in use at the company
-	for _, persona := range stakeholders(r, c.Tier) {
+	if taken == nil {
+		taken = map[string]bool{}
+	}
+	for _, persona := range personas {
 		ps := findPersona(persona)
 		locale := c.Locale
 		if r.Float64() < 0.25 { // international staff
@@ -172,7 +202,7 @@ func makeContacts(r *rand.Rand, c demoCompany) []plannedContact {
 		}
 		out = append(out, plannedContact{contact: ct, persona: persona})
 	}
-	return out
+	return out, taken
 }
 
 // influenceOverride is the weight of a contact who matters more, or less,
