@@ -182,6 +182,10 @@ func (s *Service) deliver(ctx context.Context, m *waymark.Mail, contactID *int64
 }
 
 type mailData struct {
+	Lang          string              // the language the mail speaks
+	W             waymark.SurveyWords // its words in that language
+	Greeting      string
+	Until         string // "open until …", or ""
 	Name          string
 	Survey        string
 	Reminder      bool
@@ -214,9 +218,14 @@ func (s *Service) mailFor(ctx context.Context, inv *waymark.Invitation, reminder
 		return nil, err
 	}
 	url := s.URL(inv.Token)
-	d := mailData{Name: c.Name, Survey: sv.Name, Reminder: reminder, URL: url, Unsubscribe: url + "/unsubscribe"}
+	// The mail's own words come from the table the response page speaks
+	// from, in the invitation's language (the contact's), else English.
+	w := waymark.SurveyWordsIn(inv.Language)
+	d := mailData{Lang: waymark.SurveyLanguage(inv.Language), W: w, Greeting: fmt.Sprintf(w.Greeting, c.Name),
+		Name: c.Name, Survey: sv.Name, Reminder: reminder, URL: url, Unsubscribe: url + "/unsubscribe"}
 	if inv.ExpiresAt != nil {
-		d.ExpiresOn = inv.ExpiresAt.Format("2 January 2006")
+		d.ExpiresOn = w.Date(*inv.ExpiresAt)
+		d.Until = fmt.Sprintf(w.OpenUntil, d.ExpiresOn)
 	}
 	if q := sv.Primary(); q != nil {
 		d.Question = q.TextIn(inv.Language)
@@ -226,7 +235,7 @@ func (s *Service) mailFor(ctx context.Context, inv *waymark.Invitation, reminder
 			d.Scores = append(d.Scores, scoreLink{Score: n, URL: url + "?score=" + strconv.Itoa(n)})
 		}
 		d.HasScoreLinks = len(d.Scores) > 0
-		d.Low, d.High = scaleWords(q.Type)
+		d.Low, d.High = w.Scale(q.Type)
 	}
 	var h, t bytes.Buffer
 	if err := htmlMail.Execute(&h, d); err != nil {
@@ -237,7 +246,7 @@ func (s *Service) mailFor(ctx context.Context, inv *waymark.Invitation, reminder
 	}
 	subject := sv.Name
 	if reminder {
-		subject = "Reminder: " + subject
+		subject = fmt.Sprintf(w.Reminder, subject)
 	}
 	id := inv.ID
 	return &waymark.Mail{InvitationID: &id, To: c.Email, ToName: c.Name, Subject: subject, Text: t.String(), HTML: h.String(),
@@ -249,15 +258,3 @@ func (s *Service) mailFor(ctx context.Context, inv *waymark.Invitation, reminder
 
 // ScoreRangeOf is waymark.ScoreRange, for templates and mail.
 func ScoreRangeOf(typ string) (lo, hi int, ok bool) { return waymark.ScoreRange(typ) }
-
-// scaleWords names the two ends of a score question's scale.
-func scaleWords(typ string) (low, high string) {
-	switch typ {
-	case waymark.QuestionNPS:
-		return "Not at all likely", "Extremely likely"
-	case waymark.QuestionCES:
-		return "Very difficult", "Very easy"
-	default:
-		return "Very dissatisfied", "Very satisfied"
-	}
-}

@@ -223,3 +223,111 @@ func mimeParts(t *testing.T, msg *netmail.Message) map[string]string {
 	walk(msg.Header.Get("Content-Type"), msg.Body)
 	return out
 }
+
+// TestMailSpeaksTheContactsLanguage: the words around the survey in the
+// invitation and the reminder (greeting, ask, button, expiry, footer,
+// unsubscribe line, the scale's ends, the reminder's subject) come in the
+// contact's language from the response page's table, English when
+// Waymark does not speak it, over a real SMTP server.
+func TestMailSpeaksTheContactsLanguage(t *testing.T) {
+	db := storetest.MustOpen(t, "sqlite")
+	w := newWorld(t, db, false)
+	srv, sender := startSMTP(t)
+	fb := feedback.New(db, slog.New(slog.DiscardHandler), feedback.Config{BaseURL: "https://cx.bank.example", Mailer: sender}, events.New(db), nil)
+	fb.SetClock(w.clock)
+	langs := map[string]*waymark.Contact{"fr": w.contacts[0], "de": w.contacts[1], "nl": w.contacts[2], "fr-CA": w.contacts[3]}
+	for lang, c := range langs {
+		_, err := db.UpdateContact(context.Background(), c.ID, func(c *waymark.Contact) error { c.Language = lang; return nil })
+		must(t, err)
+	}
+	var ids []int64
+	for _, c := range w.contacts[:4] {
+		ids = append(ids, c.ID)
+	}
+	invs, err := fb.Invite(w.ctx, w.survey.ID, ids, nil)
+	must(t, err)
+	byContact := map[int64]*waymark.Invitation{}
+	for _, inv := range invs {
+		if inv.Status != waymark.InvitationSent {
+			t.Fatalf("invitation %+v", inv)
+		}
+		byContact[*inv.ContactID] = inv
+	}
+	received := func(to string) (string, string, string, string) {
+		t.Helper()
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		for i := len(srv.messages) - 1; i >= 0; i-- {
+			if m := srv.messages[i]; m.to == to {
+				msg, err := netmail.ReadMessage(strings.NewReader(string(m.data)))
+				must(t, err)
+				subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+				must(t, err)
+				parts := mimeParts(t, msg)
+				return subject, parts["text/plain"], parts["text/html"], m.to
+			}
+		}
+		t.Fatalf("no mail to %s", to)
+		return "", "", "", ""
+	}
+	english := []string{"Dear ", "We would value your opinion", "Open the survey", "open until", "You receive this because", "Unsubscribe from surveys", "Not at all likely"}
+	cases := []struct {
+		lang     string
+		reminder bool
+		subject  string
+		want     []string
+		htmlLang string
+	}{
+		{"fr", false, "After the meeting", []string{"Bonjour Ada Example,", "Votre avis nous est précieux", "Ouvrir le questionnaire", "ouvert jusqu'au",
+			"Vous recevez ce message parce que vous travaillez avec nous.", "Ne plus recevoir de questionnaires", "Pas du tout probable", "Très probable",
+			"Quelle est la probabilité"}, "fr"},
+		{"fr-CA", false, "After the meeting", []string{"Bonjour Alan Example,", "Ouvrir le questionnaire"}, "fr"},
+		{"de", true, "Erinnerung: After the meeting", []string{"Guten Tag Grace Example,", "Vor einigen Tagen haben wir Sie um Ihre Meinung gebeten",
+			"Zur Umfrage", "offen bis", "Keine Umfragen mehr erhalten", "Überhaupt nicht wahrscheinlich"}, "de"},
+		{"nl", false, "After the meeting", english, "en"},
+	}
+	for _, tc := range cases {
+		t.Run("a contact who reads "+tc.lang, func(t *testing.T) {
+			c := langs[tc.lang]
+			inv := byContact[c.ID]
+			must(t, fb.Send(w.ctx, inv.ID, 1, 8))
+			if tc.reminder {
+				w.setNow(w.clock().AddDate(0, 0, 4))
+				sent, err := fb.Remind(w.ctx, inv.ID)
+				must(t, err)
+				if !sent {
+					t.Fatal("no reminder went")
+				}
+			}
+			subject, text, html, _ := received(c.Email)
+			if subject != tc.subject {
+				t.Errorf("subject %q, want %q", subject, tc.subject)
+			}
+			for name, body := range map[string]string{"text": text, "html": html} {
+				for _, want := range tc.want {
+					if name == "text" && strings.Contains(want, "'") {
+						continue
+					}
+					if !strings.Contains(body, want) && !strings.Contains(body, strings.ReplaceAll(want, "'", "&#39;")) {
+						t.Errorf("the %s part lacks %q:\n%s", name, want, body)
+					}
+				}
+				if tc.lang != "nl" {
+					for _, en := range english {
+						if strings.Contains(body, en) {
+							t.Errorf("the %s part of a %s mail says %q in English:\n%s", name, tc.lang, en, body)
+						}
+					}
+				}
+			}
+			if !strings.Contains(html, `<html lang="`+tc.htmlLang+`">`) {
+				t.Errorf("html lang, want %s:\n%.200s", tc.htmlLang, html)
+			}
+			// The expiry date is written in the mail's language.
+			exp := waymark.SurveyWordsIn(tc.lang).Date(*inv.ExpiresAt)
+			if !strings.Contains(text, exp) {
+				t.Errorf("the text part lacks the expiry %q:\n%s", exp, text)
+			}
+		})
+	}
+}

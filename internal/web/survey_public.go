@@ -155,7 +155,7 @@ func optionsOf(q *waymark.Question, lang string, given json.RawMessage) optionsV
 		for n := lo; n <= hi; n++ {
 			v.Scores = append(v.Scores, scoreOption{Value: n, Checked: float64(n) == cur})
 		}
-		v.Low, v.High = wordsIn(lang).scale(q.Type)
+		v.Low, v.High = wordsIn(lang).Scale(q.Type)
 	}
 	switch q.Type {
 	case waymark.QuestionText:
@@ -431,52 +431,8 @@ func (u *surveyUI) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	u.message(w, http.StatusOK, "en", "You are unsubscribed", "You will receive no more surveys from us. Thank you for the answers you gave.")
 }
 
-// words are the page's own words in the contact's language (the questions
-// carry their own translations).
-type words struct {
-	Next, Back, Submit, Save, Thanks, ThanksMsg, ClosedMsg, Question, Of, Required, Saved, Change, Optional string
-	scaleNPS, scaleCES, scaleSat                                                                            [2]string
-}
+// words are the page's own words in the contact's language: the one table
+// the invitation mail speaks from too (waymark.SurveyWords).
+type words = waymark.SurveyWords
 
-func (w words) scale(typ string) (string, string) {
-	switch typ {
-	case waymark.QuestionNPS:
-		return w.scaleNPS[0], w.scaleNPS[1]
-	case waymark.QuestionCES:
-		return w.scaleCES[0], w.scaleCES[1]
-	}
-	return w.scaleSat[0], w.scaleSat[1]
-}
-
-var allWords = map[string]words{
-	"en": {Next: "Next", Back: "Back", Submit: "Send my answers", Save: "Save", Thanks: "Thank you",
-		ThanksMsg: "Your answers are saved. They go to the team that handles this part of your journey.",
-		ClosedMsg: "Your answers were received and can no longer be changed. Thank you.",
-		Question:  "Question", Of: "of", Required: "Please answer this question.", Saved: "Your score is saved. You can add a comment, or change it.",
-		Change: "Change my answers", Optional: "optional",
-		scaleNPS: [2]string{"Not at all likely", "Extremely likely"}, scaleCES: [2]string{"Very difficult", "Very easy"}, scaleSat: [2]string{"Very dissatisfied", "Very satisfied"}},
-	"fr": {Next: "Suivant", Back: "Retour", Submit: "Envoyer mes réponses", Save: "Enregistrer", Thanks: "Merci",
-		ThanksMsg: "Vos réponses sont enregistrées. Elles vont à l'équipe qui s'occupe de cette étape de votre parcours.",
-		ClosedMsg: "Vos réponses ont été reçues et ne peuvent plus être modifiées. Merci.",
-		Question:  "Question", Of: "sur", Required: "Merci de répondre à cette question.", Saved: "Votre note est enregistrée. Vous pouvez ajouter un commentaire ou la modifier.",
-		Change: "Modifier mes réponses", Optional: "facultatif",
-		scaleNPS: [2]string{"Pas du tout probable", "Très probable"}, scaleCES: [2]string{"Très difficile", "Très facile"}, scaleSat: [2]string{"Très insatisfait", "Très satisfait"}},
-	"de": {Next: "Weiter", Back: "Zurück", Submit: "Antworten senden", Save: "Speichern", Thanks: "Vielen Dank",
-		ThanksMsg: "Ihre Antworten sind gespeichert. Sie gehen an das Team, das diesen Schritt betreut.",
-		ClosedMsg: "Ihre Antworten sind eingegangen und können nicht mehr geändert werden. Vielen Dank.",
-		Question:  "Frage", Of: "von", Required: "Bitte beantworten Sie diese Frage.", Saved: "Ihre Bewertung ist gespeichert. Sie können einen Kommentar hinzufügen oder sie ändern.",
-		Change: "Antworten ändern", Optional: "optional",
-		scaleNPS: [2]string{"Überhaupt nicht wahrscheinlich", "Äußerst wahrscheinlich"}, scaleCES: [2]string{"Sehr schwierig", "Sehr einfach"}, scaleSat: [2]string{"Sehr unzufrieden", "Sehr zufrieden"}},
-}
-
-func wordsIn(lang string) words {
-	if w, ok := allWords[lang]; ok {
-		return w
-	}
-	if base, _, ok := strings.Cut(lang, "-"); ok {
-		if w, ok := allWords[base]; ok {
-			return w
-		}
-	}
-	return allWords["en"]
-}
+func wordsIn(lang string) words { return waymark.SurveyWordsIn(lang) }
