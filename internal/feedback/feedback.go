@@ -470,6 +470,15 @@ func (s *Service) Outbox(ctx context.Context, p waymark.Page) ([]*waymark.Mail, 
 // UsesOutbox reports whether mail goes to the outbox (no SMTP server).
 func (s *Service) UsesOutbox() bool { return s.cfg.Mailer == nil }
 
+// ErasureOf says what Erase would clear for a contact, for a page that asks
+// before erasing; only those who may erase may ask.
+func (s *Service) ErasureOf(ctx context.Context, contactID int64) (*waymark.Erasure, error) {
+	if _, err := allow(ctx, waymark.RoleManager, "erase contacts"); err != nil {
+		return nil, err
+	}
+	return s.store.ErasureOf(ctx, contactID)
+}
+
 // Erase removes a contact's personal data everywhere and keeps its
 // anonymous scores (PRODUCT.md §4).
 func (s *Service) Erase(ctx context.Context, contactID int64) (*waymark.Erasure, error) {

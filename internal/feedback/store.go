@@ -65,6 +65,7 @@ type Store interface {
 	SaveResponse(ctx context.Context, r *waymark.Response, prev, now time.Time, comments map[string]string) error
 
 	EraseContact(ctx context.Context, id int64) (*waymark.Erasure, error)
+	ErasureOf(ctx context.Context, id int64) (*waymark.Erasure, error)
 }
 
 // Bus records events in the transaction ctx carries and lets the area

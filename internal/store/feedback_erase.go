@@ -103,3 +103,24 @@ func (db *DB) EraseContact(ctx context.Context, id int64) (*waymark.Erasure, err
 	}
 	return e, nil
 }
+
+// ErasureOf counts what EraseContact would clear for a contact, for the
+// page that asks before erasing: its responses (kept, without it), its
+// comments and portal feedback that hold text, its invitations.
+func (db *DB) ErasureOf(ctx context.Context, id int64) (*waymark.Erasure, error) {
+	e := &waymark.Erasure{ContactID: id}
+	var one int64
+	if err := db.queryRow(ctx, `SELECT id FROM contacts WHERE id = ?`, id).Scan(&one); err != nil {
+		return nil, notFound(err, "Contact")
+	}
+	err := db.queryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM responses WHERE contact_id = ?),
+		(SELECT COUNT(*) FROM comments WHERE text IS NOT NULL AND (contact_id = ? OR response_id IN (SELECT id FROM responses WHERE contact_id = ?))),
+		(SELECT COUNT(*) FROM invitations WHERE contact_id = ?),
+		(SELECT COUNT(*) FROM portal_feedback WHERE contact_id = ? AND text <> '')`, id, id, id, id, id).
+		Scan(&e.ResponsesKept, &e.CommentsCleared, &e.InvitationsCleared, &e.PortalFeedbackCleared)
+	if err != nil {
+		return nil, fmt.Errorf("count what erasing contact %d clears: %w", id, err)
+	}
+	return e, nil
+}

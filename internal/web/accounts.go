@@ -229,6 +229,8 @@ type confirmPage struct {
 	Action   string   // where the delete form posts
 	Button   string
 	Cancel   string
+	Step     string // the breadcrumb's last word: "Delete" when empty
+	ButtonID string // the button's id: "confirm-delete" when empty
 	Refusal  string // why a previous attempt was refused
 	Disabled bool   // the delete cannot be done (the refusal says why)
 }

@@ -20,6 +20,8 @@ func (h *Handler) registerContacts(mux *http.ServeMux) {
 	mux.Handle("POST /contacts/{id}", h.app(h.updateContact))
 	mux.Handle("GET /contacts/{id}/delete", h.app(h.confirmDeleteContact))
 	mux.Handle("POST /contacts/{id}/delete", h.app(h.deleteContact))
+	mux.Handle("GET /contacts/{id}/erase", h.app(h.confirmEraseContact))
+	mux.Handle("POST /contacts/{id}/erase", h.app(h.eraseContact))
 }
 
 // contactPage is the data of a contact's page.
@@ -31,6 +33,7 @@ type contactPage struct {
 	WeightFrom  string           // where the weight comes from, in words
 	Can         bool             // the user may change contacts
 	CanPortal   bool             // the user may make a portal link (the access service says)
+	CanErase    bool             // the user may erase the contact's personal data (the feedback service says)
 	AccountPath string
 }
 
@@ -53,6 +56,7 @@ func (h *Handler) contact(w http.ResponseWriter, r *http.Request) {
 	}
 	can := h.accounts.Permissions(ctx).EditContacts
 	p := contactPage{Contact: c, Account: a, Weight: 1, WeightFrom: "the default, without a persona", Can: can, CanPortal: h.access.Permissions(ctx).CreatePortalLinks,
+		CanErase:    h.feedback.Permissions(ctx).Erase,
 		AccountPath: "/accounts/" + strconv.FormatInt(a.ID, 10)}
 	if c.PersonaID != nil {
 		ps, err := h.accounts.Persona(ctx, *c.PersonaID)
@@ -315,4 +319,83 @@ func (h *Handler) deleteContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	seeOther(w, r, "/accounts/"+strconv.FormatInt(c.AccountID, 10))
+}
+
+// Erasure (GDPR): the contact's page offers it to those the feedback
+// service lets erase; a page says what goes and what stays before the
+// erase, and another what was done after it.
+
+func (h *Handler) confirmEraseContact(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.notFound(w, r, "Contact not found.")
+		return
+	}
+	c, err := h.accounts.Contact(ctx, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	e, err := h.feedback.ErasureOf(ctx, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	a, err := h.accounts.Account(ctx, c.AccountID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	aURL := "/accounts/" + strconv.FormatInt(a.ID, 10)
+	cURL := "/contacts/" + strconv.FormatInt(c.ID, 10)
+	p := confirmPage{
+		Heading: "Erase " + c.Name + "'s personal data?",
+		Crumbs:  []crumb{{"Accounts", "/accounts"}, {a.Name, aURL}, {c.Name, cURL}},
+		Step:    "Erase",
+		Lines: []string{
+			"Erasing removes everything that names " + c.Name + " <" + c.Email + "> from Waymark, at once and everywhere:",
+			"· the contact itself at " + a.Name + ": name, email, job title, phone;",
+			"· the text of " + plural(e.CommentsCleared, "comment", "comments") + " and " + plural(e.PortalFeedbackCleared, "portal message", "portal messages") + ", and the text answers of their responses;",
+			"· the links of " + plural(e.InvitationsCleared, "invitation", "invitations") + " (open ones stop working) and their mail in the outbox;",
+			"· their client-portal links and sessions.",
+			"Kept without any name: the scores of " + plural(e.ResponsesKept, "response", "responses") + ", with their persona, weight, account, case and stage, so NPS, CSAT and CES read the same after.",
+			"This cannot be undone. The audit log keeps who erased the contact and when.",
+		},
+		Action: cURL + "/erase", Button: "Erase the personal data", ButtonID: "confirm-erase", Cancel: cURL,
+	}
+	h.render(w, r, http.StatusOK, "confirm", page{Title: "Erase " + c.Name, Nav: "accounts", User: userFrom(r), Data: p})
+}
+
+// erasedPage is the data of the page that says what an erasure did.
+type erasedPage struct {
+	Erasure     *waymark.Erasure
+	Account     *waymark.Account
+	AccountPath string
+}
+
+func (h *Handler) eraseContact(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.notFound(w, r, "Contact not found.")
+		return
+	}
+	c, err := h.accounts.Contact(ctx, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	a, err := h.accounts.Account(ctx, c.AccountID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	e, err := h.feedback.Erase(ctx, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "contact_erased", page{Title: "Personal data erased", Nav: "accounts", User: userFrom(r),
+		Data: erasedPage{Erasure: e, Account: a, AccountPath: "/accounts/" + strconv.FormatInt(a.ID, 10)}})
 }
