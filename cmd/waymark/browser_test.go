@@ -102,8 +102,14 @@ func (s *syncBuffer) String() string {
 }
 
 // newBrowser starts a headless Chromium with a fresh profile, closed when
-// the test ends.
+// the test ends; the test's browser steps have two minutes in all.
 func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	return newBrowserFor(t, 2*time.Minute)
+}
+
+// newBrowserFor is newBrowser with the time the steps have in all.
+func newBrowserFor(t *testing.T, limit time.Duration) context.Context {
 	t.Helper()
 	profile := t.TempDir() // made first, so that it is removed after the browser quits
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -120,7 +126,7 @@ func newBrowser(t *testing.T) context.Context {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancelTime := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() {
 		cancelTime()
 		cancelTab()

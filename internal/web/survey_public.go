@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -417,6 +418,22 @@ func (u *surveyUI) showAll(w http.ResponseWriter, t *feedback.Target, token stri
 		v.Qs = append(v.Qs, optionsOf(q, t.Language, answers[q.Key]))
 	}
 	u.render(w, status, "all", surveyPage{Title: t.Survey.Name, Lang: t.Language, Words: wordsIn(t.Language), Data: v})
+}
+
+// preview renders a survey as its open link shows it (every question on
+// one page) in lang, with no token: the page the survey builder's live
+// preview shows, drawn by the response page's own templates so that the
+// two cannot drift apart.
+func (u *surveyUI) preview(sv *waymark.Survey, lang string) (string, error) {
+	v := allView{Survey: sv.Name}
+	for i := range sv.Questions {
+		v.Qs = append(v.Qs, optionsOf(&sv.Questions[i], lang, nil))
+	}
+	var buf bytes.Buffer
+	if err := u.tmpl["all"].ExecuteTemplate(&buf, "survey", surveyPage{Title: sv.Name, Lang: lang, Words: wordsIn(lang), Data: v}); err != nil {
+		return "", fmt.Errorf("survey preview: %w", err)
+	}
+	return buf.String(), nil
 }
 
 func (u *surveyUI) unsubscribeForm(w http.ResponseWriter, r *http.Request) {

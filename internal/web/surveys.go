@@ -22,6 +22,7 @@ func (h *Handler) registerSurveys(mux *http.ServeMux) {
 	mux.Handle("GET /surveys", h.app(h.surveyList))
 	mux.Handle("GET /surveys/new", h.app(h.surveyNew))
 	mux.Handle("POST /surveys", h.app(h.surveySave))
+	mux.Handle("POST /surveys/preview", h.app(h.surveyPreview))
 	mux.Handle("GET /surveys/{id}", h.app(h.surveyShow))
 	mux.Handle("GET /surveys/{id}/edit", h.app(h.surveyEdit))
 	mux.Handle("POST /surveys/{id}", h.app(h.surveySave))
@@ -89,9 +90,72 @@ type builderPage struct {
 	DefaultLanguage string
 	Rows            []builderRow
 	Errors          []waymark.FieldError
-	Preview         *waymark.Survey
+	Preview         *surveyPreview
 	Types           []string
 	Ops             []string
+}
+
+// surveyPreview is the builder's live preview: the survey as a contact
+// sees it, in one language, and what still keeps it from being saved.
+type surveyPreview struct {
+	Doc       string // the public page, for the frame's srcdoc (escaped there)
+	Lang      string
+	Languages []string // to preview in: the survey's own and those Waymark speaks
+	Problems  []waymark.FieldError
+}
+
+// previewOf renders sv's preview in lang (else its default language).
+func (h *Handler) previewOf(sv *waymark.Survey, lang string) (*surveyPreview, error) {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	if lang == "" {
+		lang = strings.ToLower(strings.TrimSpace(sv.DefaultLanguage))
+	}
+	if lang == "" {
+		lang = "en"
+	}
+	doc, err := h.surveyUI.preview(sv, lang)
+	if err != nil {
+		return nil, err
+	}
+	p := &surveyPreview{Doc: doc, Lang: lang, Problems: waymark.ErrorFields(sv.Validate())}
+	seen := map[string]bool{}
+	add := func(l string) {
+		if l = strings.ToLower(strings.TrimSpace(l)); l != "" && !seen[l] {
+			seen[l] = true
+			p.Languages = append(p.Languages, l)
+		}
+	}
+	add(sv.DefaultLanguage)
+	add("en")
+	add("fr")
+	add("de")
+	for _, q := range sv.Questions {
+		for l := range q.Translations {
+			add(l)
+		}
+	}
+	add(lang)
+	return p, nil
+}
+
+// surveyPreview answers the builder's live preview: the form as it stands,
+// unsaved, rendered as the contact would see it (the htmx fragment).
+func (h *Handler) surveyPreview(w http.ResponseWriter, r *http.Request) {
+	if !h.feedback.Permissions(r.Context()).DesignSurveys {
+		h.fail(w, r, waymark.Errorf(waymark.EFORBIDDEN, "Your role may not design surveys; it needs manager or above."))
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, waymark.Errorf(waymark.EBADREQUEST, "The form could not be read."))
+		return
+	}
+	p, err := h.previewOf(surveyFromForm(r), r.PostFormValue("preview_lang"))
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	h.renderFragment(w, r, "survey_edit", "survey-preview", p)
 }
 
 func rowsOf(sv *waymark.Survey) []builderRow {
@@ -171,7 +235,7 @@ func surveyFromForm(r *http.Request) *waymark.Survey {
 	return sv
 }
 
-func (h *Handler) builder(w http.ResponseWriter, r *http.Request, status int, id int64, sv *waymark.Survey, errs []waymark.FieldError, preview bool) {
+func (h *Handler) builder(w http.ResponseWriter, r *http.Request, status int, id int64, sv *waymark.Survey, errs []waymark.FieldError) {
 	p := builderPage{SurveyTabs: h.surveyTabs(r, "surveys"), ID: id, Name: sv.Name, Kind: sv.Kind, DefaultLanguage: sv.DefaultLanguage,
 		Rows: rowsOf(sv), Errors: errs, Types: waymark.QuestionTypes, Ops: []string{"", "eq", "neq", "gt", "gte", "lt", "lte", "in"}}
 	if p.Kind == "" {
@@ -180,8 +244,10 @@ func (h *Handler) builder(w http.ResponseWriter, r *http.Request, status int, id
 	if p.DefaultLanguage == "" {
 		p.DefaultLanguage = "en"
 	}
-	if preview || id != 0 {
-		p.Preview = sv
+	var err error
+	if p.Preview, err = h.previewOf(sv, r.PostFormValue("preview_lang")); err != nil {
+		h.serverError(w, r, err)
+		return
 	}
 	title := "New survey"
 	if id != 0 {
@@ -199,7 +265,7 @@ func (h *Handler) surveyNew(w http.ResponseWriter, r *http.Request) {
 		{Key: "score", Type: waymark.QuestionNPS, Text: "How likely are you to recommend us to a colleague?", Required: true, Primary: true},
 		{Key: "why", Type: waymark.QuestionText, Text: "What is the main reason for your score?"},
 	}}
-	h.builder(w, r, http.StatusOK, 0, sv, nil, true)
+	h.builder(w, r, http.StatusOK, 0, sv, nil)
 }
 
 func (h *Handler) surveyEdit(w http.ResponseWriter, r *http.Request) {
@@ -213,7 +279,7 @@ func (h *Handler) surveyEdit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.builder(w, r, http.StatusOK, id, sv, nil, true)
+	h.builder(w, r, http.StatusOK, id, sv, nil)
 }
 
 func (h *Handler) surveySave(w http.ResponseWriter, r *http.Request) {
@@ -233,13 +299,13 @@ func (h *Handler) surveySave(w http.ResponseWriter, r *http.Request) {
 	if raw := strings.TrimSpace(r.PostFormValue("document")); raw != "" {
 		var doc feedback.SurveyDocument
 		if err := json.Unmarshal([]byte(raw), &doc); err != nil {
-			h.builder(w, r, http.StatusUnprocessableEntity, id, sv, []waymark.FieldError{{Field: "document", Message: "is not a survey document: " + err.Error()}}, false)
+			h.builder(w, r, http.StatusUnprocessableEntity, id, sv, []waymark.FieldError{{Field: "document", Message: "is not a survey document: " + err.Error()}})
 			return
 		}
 		imported, err := h.feedback.ImportSurvey(r.Context(), &doc)
 		if err != nil {
 			if waymark.ErrorCode(err) == waymark.EINVALID {
-				h.builder(w, r, http.StatusUnprocessableEntity, id, sv, waymark.ErrorFields(err), false)
+				h.builder(w, r, http.StatusUnprocessableEntity, id, sv, waymark.ErrorFields(err))
 				return
 			}
 			h.fail(w, r, err)
@@ -249,8 +315,8 @@ func (h *Handler) surveySave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("action") == "preview" {
-		err := sv.Validate()
-		h.builder(w, r, http.StatusOK, id, sv, waymark.ErrorFields(err), true)
+		// Without JavaScript the preview comes with the page.
+		h.builder(w, r, http.StatusOK, id, sv, nil)
 		return
 	}
 	var err error
@@ -261,7 +327,7 @@ func (h *Handler) surveySave(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if waymark.ErrorCode(err) == waymark.EINVALID {
-			h.builder(w, r, http.StatusUnprocessableEntity, id, sv, waymark.ErrorFields(err), false)
+			h.builder(w, r, http.StatusUnprocessableEntity, id, sv, waymark.ErrorFields(err))
 			return
 		}
 		h.fail(w, r, err)

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserSurveyBuilderPreviewFollowsTheForm: the survey builder's
+// preview is the public response page in a frame, and it follows the form
+// as the manager types — no reload, the focus and every keystroke staying in
+// the field — in the language chosen above it, under the page's Content
+// Security Policy (nothing refused in the console).
+func TestBrowserSurveyBuilderPreviewFollowsTheForm(t *testing.T) {
+	needBrowser(t)
+	const password = "a long enough password"
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
+	email := seedBrowserWorkspace(t, dbURL, password)
+	base := browserServer(t, dbURL, false)
+	ctx := newBrowser(t)
+	watchConsole(t, ctx)
+	step, _ := browserSteps(t, ctx)
+	waitFor := func(what, predicate string) {
+		t.Helper()
+		waitUntil(t, ctx, what, predicate, 10*time.Second)
+	}
+	// The frame is replaced at each update: read whichever is there now,
+	// and nothing while its document is still loading.
+	const frame = `document.getElementById("survey-preview-frame")?.contentDocument`
+	const frameText = `(` + frame + `?.body?.textContent || "")`
+
+	step("log in and open a new survey",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("global-search")),
+		chromedp.Navigate(base+"/surveys/new"),
+		chromedp.WaitVisible(chromedp.ID("survey-preview-frame")))
+	waitFor("htmx has started", `!!window.htmx && document.readyState === "complete"`)
+	// The frame is the public page with its own stylesheet (its background).
+	waitFor("the preview shows the starting question on the public page's look",
+		frame+`?.querySelector("fieldset.sv-q .sv-scale-11") && getComputedStyle(`+frame+`.body).backgroundColor === "rgb(246, 247, 249)"`)
+	eval := func(what, js string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	eval("mark the page: a reload would lose the mark", `window.__noReload = true`)
+
+	step("click into the first question's text", chromedp.Click(chromedp.ID("q0-text")))
+	eval("select its text", `document.getElementById("q0-text").select(), true`)
+	step("type a new question text",
+		chromedp.SendKeys(chromedp.ID("q0-text"), "Would you recommend Nordbank to a peer"))
+	waitFor("the preview shows the new text", frameText+`.includes("Would you recommend Nordbank to a peer")`)
+	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); v != "q0-text" {
+		t.Fatalf("after the preview updated the focus is on %q, want the field being typed in", v)
+	}
+	step("keep typing after the preview swapped", chromedp.SendKeys(chromedp.ID("q0-text"), "?"))
+	waitFor("the preview follows again", frameText+`.includes("Would you recommend Nordbank to a peer?")`)
+	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("q0-text").value + "|" + document.activeElement.id`)); v != "Would you recommend Nordbank to a peer?|q0-text" {
+		t.Fatalf("the field and focus after typing: %q", v)
+	}
+
+	step("turn the second question into a choice", chromedp.SetValue(chromedp.ID("q1-type"), "choice"))
+	eval("as a person would", `document.getElementById("q1-type").dispatchEvent(new Event("input", {bubbles: true}))`)
+	step("give it a choice",
+		chromedp.Click(chromedp.ID("q1-choices")),
+		chromedp.SendKeys(chromedp.ID("q1-choices"), "speed: Speed of decisions"))
+	waitFor("the preview shows the choice as the contact's radio button",
+		frame+`?.querySelector('input[type="radio"][name="a_why"][value="speed"]') && `+frameText+`.includes("Speed of decisions")`)
+
+	step("add a French translation and preview in French",
+		chromedp.Click(chromedp.ID("q0-tr")),
+		chromedp.SendKeys(chromedp.ID("q0-tr"), "fr: Recommanderiez-vous Nordbank ?"),
+		chromedp.SetValue(chromedp.ID("preview-lang"), "fr"))
+	eval("as a person would", `document.getElementById("preview-lang").dispatchEvent(new Event("change", {bubbles: true}))`)
+	waitFor("the preview speaks French", frame+`?.documentElement?.lang === "fr" && `+frameText+`.includes("Recommanderiez-vous Nordbank ?") && `+frameText+`.includes("Envoyer mes réponses")`)
+
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__noReload === true`)); !ok {
+		t.Fatal("the builder page reloaded while the preview followed the form")
+	}
+	// The frame is only a picture: its form cannot be sent.
+	if sb, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("survey-preview-frame").getAttribute("sandbox")`)); sb != "allow-same-origin" {
+		t.Errorf("the preview frame's sandbox is %q", sb)
+	}
+
+	waitFor("the preview says what keeps the survey from being saved", `document.getElementById("preview-problems")?.textContent.includes("at least two choices")`)
+	step("give it a second choice", chromedp.SendKeys(chromedp.ID("q1-choices"), "\nadvice: Quality of advice"))
+	step("name the survey", chromedp.Click(chromedp.ID("sv-name")), chromedp.SendKeys(chromedp.ID("sv-name"), "Relationship check"))
+	waitFor("nothing keeps it from being saved now", `!document.getElementById("preview-problems") && `+frameText+`.includes("Relationship check")`)
+	if dir := os.Getenv("WAYMARK_SCREENSHOTS"); dir != "" {
+		eval("show the first question beside the preview", `document.getElementById("row-0").scrollIntoView(), true`)
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "survey-builder-preview.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step("save the survey", chromedp.Click(chromedp.ID("survey-save")))
+	waitFor("the saved survey's page", `location.pathname.match(/^\/surveys\/\d+$/) !== null`)
+	if body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.textContent`)); !strings.Contains(body, "Would you recommend Nordbank to a peer?") {
+		t.Errorf("the saved survey lacks the typed question:\n%.600s", body)
+	}
+}
