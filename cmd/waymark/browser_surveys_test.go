@@ -110,3 +110,53 @@ func TestBrowserSurveyBuilderPreviewFollowsTheForm(t *testing.T) {
 		t.Errorf("the saved survey lacks the typed question:\n%.600s", body)
 	}
 }
+
+// TestBrowserEraseAContact: a manager erases a contact from their page:
+// the button, the page that says what goes and what stays, the result.
+func TestBrowserEraseAContact(t *testing.T) {
+	needBrowser(t)
+	const password = "a long enough password"
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
+	email := seedBrowserWorkspace(t, dbURL, password)
+	base := browserServer(t, dbURL, false)
+	ctx := newBrowser(t)
+	watchConsole(t, ctx)
+	step, text := browserSteps(t, ctx)
+	shot := func(name string) {
+		t.Helper()
+		if dir := os.Getenv("WAYMARK_SCREENSHOTS"); dir != "" {
+			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	step("log in and find Carla",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("global-search")),
+		chromedp.Navigate(base+"/search?q=Carla"),
+		chromedp.Click(chromedp.CSS(`main a.hit[href^="/contacts/"]`)),
+		chromedp.WaitVisible(chromedp.ID("contact-erase")))
+	step("ask to erase", chromedp.Click(chromedp.ID("contact-erase")), chromedp.WaitVisible(chromedp.ID("confirm-erase")))
+	shot("contact-erase-confirm")
+	for _, want := range []string{"Erase Carla Cortez's personal data?", "carla@elevator.example", "Kept without any name", "cannot be undone"} {
+		if got := text("main"); !strings.Contains(got, want) {
+			t.Errorf("the erase page lacks %q:\n%s", want, got)
+		}
+	}
+	step("erase", chromedp.Click(chromedp.ID("confirm-erase")), chromedp.WaitVisible(chromedp.ID("erasure-result")))
+	shot("contact-erased")
+	if got := text("main"); !strings.Contains(got, "Personal data erased") || strings.Contains(got, "Carla") {
+		t.Errorf("the result page:\n%s", got)
+	}
+	step("back to the account", chromedp.Click(chromedp.ID("erasure-back")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if got := text("main"); !strings.Contains(got, "Elevator Works") || strings.Contains(got, "Carla Cortez") {
+		t.Errorf("the account after the erasure:\n%.800s", got)
+	}
+}
