@@ -49,8 +49,7 @@ type Store interface {
 // Bus records events and lets the area follow others (events.Bus).
 type Bus interface {
 	Record(ctx context.Context, ev *waymark.Event, data any) error
-	Subscribe(name string, handler events.Handler, types ...string)
-	SubscribeWhen(name string, when func(*waymark.Event) bool, handler events.Handler, types ...string)
+	SubscribeBatch(name string, when func(*waymark.Event) bool, handler events.BatchHandler, types ...string)
 }
 
 // Notifier pushes committed events to live pages (live.Broker).
@@ -107,36 +106,38 @@ func (s *Service) follow() {
 	if s.bus == nil {
 		return
 	}
-	for _, typ := range InputEvents {
-		if typ == waymark.CaseUpdated {
-			// Blocks and unblocks are frequent and move nothing: they
-			// should not cost the case move a job.
-			s.bus.SubscribeWhen("health."+typ, cancels, s.Heard, typ)
-			continue
-		}
-		s.bus.Subscribe("health."+typ, s.Heard, typ)
-	}
+	// Blocks and unblocks are frequent and move nothing: they should not
+	// cost the case move a delivery.
+	moves := func(ev *waymark.Event) bool { return ev.Type != waymark.CaseUpdated || cancels(ev) }
+	s.bus.SubscribeBatch("health", moves, func(ctx context.Context, evs []*waymark.Event) error {
+		return s.Heard(ctx, evs...)
+	}, InputEvents...)
 }
 
-// Heard recomputes the accounts an event names (the bus calls it).
-func (s *Service) Heard(ctx context.Context, ev *waymark.Event) error {
-	ids := []int64{}
-	if ev.Type == waymark.CaseUpdated && !cancels(ev) {
-		return nil // a block, an unblock or a new work cell: no measure moves
-	}
-	if ev.Type == waymark.ActivityRecorded {
-		var b waymark.ActivityBatch
-		if err := json.Unmarshal(ev.Data, &b); err != nil {
-			return fmt.Errorf("health: read %s: %w", ev.Type, err)
+// Heard recomputes the accounts the events name, each once however many
+// events name it (the bus hands it the events of one commit together: a
+// survey wave to one account recomputes it once).
+func (s *Service) Heard(ctx context.Context, evs ...*waymark.Event) error {
+	var ids []int64
+	for _, ev := range evs {
+		if ev.Type == waymark.CaseUpdated && !cancels(ev) {
+			continue // a block, an unblock or a new work cell: no measure moves
 		}
-		ids = b.AccountIDs
-	} else if ev.AccountID != 0 {
-		ids = append(ids, ev.AccountID)
+		if ev.Type == waymark.ActivityRecorded {
+			var b waymark.ActivityBatch
+			if err := json.Unmarshal(ev.Data, &b); err != nil {
+				return fmt.Errorf("health: read %s: %w", ev.Type, err)
+			}
+			ids = append(ids, b.AccountIDs...)
+		} else if ev.AccountID != 0 {
+			ids = append(ids, ev.AccountID)
+		}
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.recompute(ctx, ids)
+	slices.Sort(ids)
+	_, err := s.recompute(ctx, slices.Compact(ids))
 	return err
 }
 
