@@ -71,6 +71,8 @@ type Service struct {
 	live  Notifier
 	queue Enqueuer
 	now   func() time.Time
+	// settle coalesces the recomputes that events ask for (coalesce.go).
+	settle *coalescer
 }
 
 // New returns the service; it subscribes to the events that move health.
@@ -79,6 +81,10 @@ func New(store Store, log *slog.Logger, loc *time.Location, bus Bus, live Notifi
 		loc = time.UTC
 	}
 	s := &Service{store: store, log: log, loc: loc, bus: bus, live: live, now: func() time.Time { return time.Now().UTC() }}
+	s.settle = &coalescer{run: func(ctx context.Context, ids []int64) error {
+		_, err := s.recompute(ctx, ids)
+		return err
+	}}
 	s.follow()
 	return s
 }
@@ -114,9 +120,12 @@ func (s *Service) follow() {
 	}, InputEvents...)
 }
 
-// Heard recomputes the accounts the events name, each once however many
-// events name it (the bus hands it the events of one commit together: a
-// survey wave to one account recomputes it once).
+// Heard recomputes the accounts the events name and returns once their
+// scores have seen the events. Each account is recomputed once however many
+// events name it: the bus hands over the events of one commit together,
+// and the deliveries that arrive while a recompute runs share the next one
+// (coalesce.go). It must not be called inside a transaction: the recompute
+// writes in its own.
 func (s *Service) Heard(ctx context.Context, evs ...*waymark.Event) error {
 	var ids []int64
 	for _, ev := range evs {
@@ -136,9 +145,7 @@ func (s *Service) Heard(ctx context.Context, evs ...*waymark.Event) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	slices.Sort(ids)
-	_, err := s.recompute(ctx, slices.Compact(ids))
-	return err
+	return s.settle.do(ctx, ids)
 }
 
 // cancels reports whether a case.updated event is a cancel (the case's
