@@ -104,8 +104,7 @@ func TestBrowserSurveyBuilderPreviewFollowsTheForm(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	step("save the survey", chromedp.Click(chromedp.ID("survey-save")))
-	waitFor("the saved survey's page", `location.pathname.match(/^\/surveys\/\d+$/) !== null`)
+	step("save the survey", chromedp.Click(chromedp.ID("survey-save")), chromedp.WaitVisible(chromedp.ID("edit-survey")))
 	if body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.textContent`)); !strings.Contains(body, "Would you recommend Nordbank to a peer?") {
 		t.Errorf("the saved survey lacks the typed question:\n%.600s", body)
 	}

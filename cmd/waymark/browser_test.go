@@ -76,7 +76,10 @@ func waitUntil(t *testing.T, ctx context.Context, what, predicate string, timeou
 		if err == nil {
 			return
 		}
-		if !strings.Contains(err.Error(), "navigated or closed") || time.Now().After(deadline) {
+		// The page's script context goes with the page: Chromium says so
+		// in either of two ways, depending on when the navigation lands.
+		gone := strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "Cannot find context with specified id")
+		if !gone || time.Now().After(deadline) {
 			t.Fatalf("waiting until %s: %v", what, err)
 		}
 		time.Sleep(50 * time.Millisecond)
