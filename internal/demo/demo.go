@@ -98,19 +98,28 @@ func LoadIfEmpty(ctx context.Context, db *store.DB, log *slog.Logger) (bool, err
 	if err != nil || !empty {
 		return false, err
 	}
-	if err := Load(ctx, db, log); err != nil {
-		// Another instance on the same database may have loaded it first:
-		// then its names clash with ours, and the workspace is no longer
-		// empty. That is not a reason to fail.
-		if waymark.ErrorCode(err) == waymark.ECONFLICT {
+	// Another instance on the same database may be loading it too: then
+	// our load fails on its names (it committed first) or, on SQLite, on
+	// the write lock it holds longer than the busy timeout (wait for it).
+	// Neither is a reason to fail once the workspace is no longer empty.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		err := Load(ctx, db, log)
+		if err == nil {
+			return true, nil
+		}
+		busy := store.IsBusy(err)
+		if busy || waymark.ErrorCode(err) == waymark.ECONFLICT {
 			if empty, cerr := db.IsEmpty(ctx); cerr == nil && !empty {
 				log.Info("demo workspace already loaded by another instance")
 				return false, nil
 			}
 		}
-		return false, err
+		if !busy || time.Now().After(deadline) {
+			return false, err
+		}
+		time.Sleep(time.Second)
 	}
-	return true, nil
 }
 
 // loadFoundation stores the bank's teams, users and personas, then the

@@ -3,6 +3,7 @@ package events_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func TestSubscribersHearCommittedEventsOnly(t *testing.T) {
 }
 
 // TestOneJobPerEventWhateverTheSubscribers: an event followed by three
-// areas costs its change one job row; each area hears it once, and an area
+// areas costs its change one job row (see TestOneJobPerCommit for many); each area hears it once, and an area
 // whose handler fails is retried alone until it succeeds.
 func TestOneJobPerEventWhateverTheSubscribers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -101,7 +102,7 @@ func TestOneJobPerEventWhateverTheSubscribers(t *testing.T) {
 		ctx := context.Background()
 		jobs := func() int {
 			var n int
-			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind IN ('event_fanout', 'event_delivery')`).Scan(&n); err != nil {
+			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'event_batch'`).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			return n
@@ -147,7 +148,7 @@ func TestAnEventTurnedDownCostsNoJob(t *testing.T) {
 		ctx := context.Background()
 		jobs := func() int {
 			var n int
-			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind IN ('event_fanout', 'event_delivery')`).Scan(&n); err != nil {
+			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'event_batch'`).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			return n
@@ -167,6 +168,182 @@ func TestAnEventTurnedDownCostsNoJob(t *testing.T) {
 		record("cancel")
 		if n := jobs() - before; n != 1 {
 			t.Fatalf("an event the subscriber wants enqueued %d jobs, want 1", n)
+		}
+	})
+}
+
+// TestOneJobPerCommit: the events of one commit (here, of many concurrent
+// writes sharing SQLite's group commit, or of one transaction) cost one job
+// row together, a batch subscriber hears them in one call in the order they
+// were recorded, and a write that failed leaves no event for anyone.
+func TestOneJobPerCommit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := apptest.New(t, db, nil)
+		var (
+			mu    sync.Mutex
+			calls [][]int64 // the subject ids heard, call by call
+			one   []int64   // what a per-event subscriber heard
+			seen  = make(chan struct{}, 100)
+		)
+		a.Events.SubscribeBatch("test-batch", nil, func(ctx context.Context, evs []*waymark.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			var ids []int64
+			for _, ev := range evs {
+				ids = append(ids, ev.SubjectID)
+			}
+			calls = append(calls, ids)
+			seen <- struct{}{}
+			return nil
+		}, "test.wave")
+		a.Events.Subscribe("test-one", func(ctx context.Context, ev *waymark.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			one = append(one, ev.SubjectID)
+			return nil
+		}, "test.wave")
+		ctx := context.Background()
+		jobs := func() int {
+			var n int
+			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'event_batch'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := jobs()
+		// One transaction, five events.
+		if err := db.Transact(ctx, func(ctx context.Context) error {
+			for i := int64(1); i <= 5; i++ {
+				if err := a.Events.Record(ctx, &waymark.Event{Type: "test.wave", SubjectID: i}, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n := jobs() - before; n != 1 {
+			t.Fatalf("one transaction of five events enqueued %d jobs, want 1", n)
+		}
+		if err := db.Transact(ctx, func(ctx context.Context) error {
+			if err := a.Events.Record(ctx, &waymark.Event{Type: "test.wave", SubjectID: 99}, nil); err != nil {
+				return err
+			}
+			return errors.New("the change failed after recording")
+		}); err == nil {
+			t.Fatal("the failing change succeeded")
+		}
+		if n := jobs() - before; n != 1 {
+			t.Fatalf("a failed change enqueued a job (%d in all)", n)
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		if err := a.Start(runCtx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-seen:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the batch subscriber heard nothing")
+		}
+		time.Sleep(300 * time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(calls) != 1 || fmt.Sprint(calls[0]) != "[1 2 3 4 5]" {
+			t.Fatalf("the batch subscriber heard %v, want one call with [1 2 3 4 5]", calls)
+		}
+		if fmt.Sprint(one) != "[1 2 3 4 5]" {
+			t.Fatalf("the per-event subscriber heard %v, want [1 2 3 4 5]", one)
+		}
+	})
+}
+
+// TestConcurrentWritesShareOneDeliveryJob: writes that share SQLite's group
+// commit share its delivery job; every event is heard exactly once.
+func TestConcurrentWritesShareOneDeliveryJob(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := apptest.New(t, db, nil)
+		var (
+			mu    sync.Mutex
+			heard = map[int64]int{}
+		)
+		a.Events.SubscribeBatch("test-batch", nil, func(ctx context.Context, evs []*waymark.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, ev := range evs {
+				heard[ev.SubjectID]++
+			}
+			return nil
+		}, "test.wave")
+		ctx := context.Background()
+		var before int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'event_batch'`).Scan(&before); err != nil {
+			t.Fatal(err)
+		}
+		const writes = 200
+		var wg sync.WaitGroup
+		errs := make(chan error, writes)
+		for i := range int64(writes) {
+			wg.Go(func() {
+				errs <- db.Transact(ctx, func(ctx context.Context) error {
+					if err := a.Events.Record(ctx, &waymark.Event{Type: "test.wave", SubjectID: i + 1}, nil); err != nil {
+						return err
+					}
+					if i%10 == 0 {
+						return errors.New("this one fails")
+					}
+					return nil
+				})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		failed := 0
+		for err := range errs {
+			if err != nil {
+				failed++
+			}
+		}
+		if failed != writes/10 {
+			t.Fatalf("%d writes failed, want %d", failed, writes/10)
+		}
+		var n int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'event_batch'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		n -= before
+		if n < 1 || n > writes-failed {
+			t.Fatalf("%d delivery jobs for %d committed writes", n, writes-failed)
+		}
+		if !db.IsPostgres() && n == writes-failed {
+			t.Errorf("on SQLite, %d concurrent writes made as many jobs: none shared a commit", n)
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		if err := a.Start(runCtx); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			mu.Lock()
+			got := len(heard)
+			mu.Unlock()
+			if got == writes-failed || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		for i := int64(1); i <= writes; i++ {
+			want := 1
+			if (i-1)%10 == 0 {
+				want = 0
+			}
+			if heard[i] != want {
+				t.Fatalf("event of write %d heard %d times, want %d (heard %d events in all)", i, heard[i], want, len(heard))
+			}
 		}
 	})
 }

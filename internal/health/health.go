@@ -49,8 +49,7 @@ type Store interface {
 // Bus records events and lets the area follow others (events.Bus).
 type Bus interface {
 	Record(ctx context.Context, ev *waymark.Event, data any) error
-	Subscribe(name string, handler events.Handler, types ...string)
-	SubscribeWhen(name string, when func(*waymark.Event) bool, handler events.Handler, types ...string)
+	SubscribeBatch(name string, when func(*waymark.Event) bool, handler events.BatchHandler, types ...string)
 }
 
 // Notifier pushes committed events to live pages (live.Broker).
@@ -72,6 +71,8 @@ type Service struct {
 	live  Notifier
 	queue Enqueuer
 	now   func() time.Time
+	// settle coalesces the recomputes that events ask for (coalesce.go).
+	settle *coalescer
 }
 
 // New returns the service; it subscribes to the events that move health.
@@ -80,6 +81,10 @@ func New(store Store, log *slog.Logger, loc *time.Location, bus Bus, live Notifi
 		loc = time.UTC
 	}
 	s := &Service{store: store, log: log, loc: loc, bus: bus, live: live, now: func() time.Time { return time.Now().UTC() }}
+	s.settle = &coalescer{run: func(ctx context.Context, ids []int64) error {
+		_, err := s.recompute(ctx, ids)
+		return err
+	}}
 	s.follow()
 	return s
 }
@@ -107,37 +112,40 @@ func (s *Service) follow() {
 	if s.bus == nil {
 		return
 	}
-	for _, typ := range InputEvents {
-		if typ == waymark.CaseUpdated {
-			// Blocks and unblocks are frequent and move nothing: they
-			// should not cost the case move a job.
-			s.bus.SubscribeWhen("health."+typ, cancels, s.Heard, typ)
-			continue
-		}
-		s.bus.Subscribe("health."+typ, s.Heard, typ)
-	}
+	// Blocks and unblocks are frequent and move nothing: they should not
+	// cost the case move a delivery.
+	moves := func(ev *waymark.Event) bool { return ev.Type != waymark.CaseUpdated || cancels(ev) }
+	s.bus.SubscribeBatch("health", moves, func(ctx context.Context, evs []*waymark.Event) error {
+		return s.Heard(ctx, evs...)
+	}, InputEvents...)
 }
 
-// Heard recomputes the accounts an event names (the bus calls it).
-func (s *Service) Heard(ctx context.Context, ev *waymark.Event) error {
-	ids := []int64{}
-	if ev.Type == waymark.CaseUpdated && !cancels(ev) {
-		return nil // a block, an unblock or a new work cell: no measure moves
-	}
-	if ev.Type == waymark.ActivityRecorded {
-		var b waymark.ActivityBatch
-		if err := json.Unmarshal(ev.Data, &b); err != nil {
-			return fmt.Errorf("health: read %s: %w", ev.Type, err)
+// Heard recomputes the accounts the events name and returns once their
+// scores have seen the events. Each account is recomputed once however many
+// events name it: the bus hands over the events of one commit together,
+// and the deliveries that arrive while a recompute runs share the next one
+// (coalesce.go). It must not be called inside a transaction: the recompute
+// writes in its own.
+func (s *Service) Heard(ctx context.Context, evs ...*waymark.Event) error {
+	var ids []int64
+	for _, ev := range evs {
+		if ev.Type == waymark.CaseUpdated && !cancels(ev) {
+			continue // a block, an unblock or a new work cell: no measure moves
 		}
-		ids = b.AccountIDs
-	} else if ev.AccountID != 0 {
-		ids = append(ids, ev.AccountID)
+		if ev.Type == waymark.ActivityRecorded {
+			var b waymark.ActivityBatch
+			if err := json.Unmarshal(ev.Data, &b); err != nil {
+				return fmt.Errorf("health: read %s: %w", ev.Type, err)
+			}
+			ids = append(ids, b.AccountIDs...)
+		} else if ev.AccountID != 0 {
+			ids = append(ids, ev.AccountID)
+		}
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.recompute(ctx, ids)
-	return err
+	return s.settle.do(ctx, ids)
 }
 
 // cancels reports whether a case.updated event is a cancel (the case's

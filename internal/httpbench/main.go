@@ -158,7 +158,8 @@ func run(c config) error {
 // result is one wrk run.
 type result struct {
 	rps      float64
-	cpu      time.Duration // the server's CPU time per request
+	cpu      time.Duration // the server's CPU time per request, the jobs it caused included
+	drain    time.Duration // how long the jobs the run caused took to finish after it
 	p50, p99 time.Duration
 	bad      int // non-2xx answers and socket errors
 }
@@ -224,13 +225,18 @@ func runDB(c config, tmp, name, dbURL string) error {
 			if route == "bare" {
 				continue
 			}
+			// Seed first, and let the jobs of seeding finish, so that the
+			// profile holds the route's load and the jobs it causes only.
+			args, err := target(route)
+			if err != nil {
+				return err
+			}
+			if _, err := waitJobs(base); err != nil {
+				return err
+			}
 			srv.stop()
 			prof := filepath.Join(c.cpuprofile, strings.ToLower(name)+"-"+route+".pprof")
 			if srv, err = startWaymark(c.bin, addr, dbURL, prof, tmp); err != nil {
-				return err
-			}
-			args, err := target(route)
-			if err != nil {
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "%s: %s profiled\n", name, route)
@@ -238,10 +244,13 @@ func runDB(c config, tmp, name, dbURL string) error {
 			if err != nil {
 				return err
 			}
+			if r.drain, err = waitJobs(base); err != nil {
+				return err
+			}
 			if err := srv.stop(); err != nil {
 				return err
 			}
-			fmt.Printf("%s %s: %.0f req/s p50 %s p99 %s, profile %s\n", name, route, r.rps, r.p50, r.p99, prof)
+			fmt.Printf("%s %s: %.0f req/s p50 %s p99 %s, jobs done %.1f s after, profile %s\n", name, route, r.rps, r.p50, r.p99, r.drain.Seconds(), prof)
 		}
 		return nil
 	}
@@ -268,6 +277,8 @@ func runDB(c config, tmp, name, dbURL string) error {
 			pid := srv.cmd.Process.Pid
 			if route == "bare" {
 				pid = os.Getpid()
+			} else if _, err := waitJobs(base); err != nil { // what seeding or the last run left
+				return err
 			}
 			cpu0, err := cpuTime(pid)
 			if err != nil {
@@ -276,6 +287,13 @@ func runDB(c config, tmp, name, dbURL string) error {
 			r, err := runWrk(c, c.duration, args)
 			if err != nil {
 				return err
+			}
+			if route != "bare" {
+				// The work a request leaves to jobs is part of its cost:
+				// wait for it, and count its CPU time.
+				if r.drain, err = waitJobs(base); err != nil {
+					return err
+				}
 			}
 			cpu1, err := cpuTime(pid)
 			if err != nil {
@@ -290,6 +308,37 @@ func runDB(c config, tmp, name, dbURL string) error {
 	report(name, c, results)
 	return reportRefusals(base)
 }
+
+// waitJobs waits until the server's job queue has no job available or
+// running (from its /metrics) and returns how long that took.
+func waitJobs(base string) (time.Duration, error) {
+	start := time.Now()
+	for {
+		res, err := http.Get(base + "/metrics")
+		if err != nil {
+			return 0, err
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return 0, err
+		}
+		pending := 0.0
+		for _, m := range jobsRe.FindAllStringSubmatch(string(b), -1) {
+			v, _ := strconv.ParseFloat(m[1], 64)
+			pending += v
+		}
+		if pending == 0 {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > 5*time.Minute {
+			return 0, fmt.Errorf("the job queue still has %.0f jobs to run after 5 minutes", pending)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+var jobsRe = regexp.MustCompile(`(?m)^waymark_jobs\{[^}]*state="(?:available|running)"[^}]*\} (\S+)$`)
 
 // reportRefusals prints the answers other than 2xx the server counted
 // (its /metrics), by route and status, so that a non-2xx in the table can
@@ -319,8 +368,8 @@ func reportRefusals(base string) error {
 func report(name string, c config, results map[string][]result) {
 	bare := median(results["bare"], func(r result) float64 { return r.rps })
 	fmt.Printf("### %s\n\n", name)
-	fmt.Println("| route | req/s (runs) | median req/s | / bare handler | p50 | p99 | server CPU µs/req | non-2xx |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Println("| route | req/s (runs) | median req/s | / bare handler | p50 | p99 | server CPU µs/req | jobs done after | non-2xx |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	labels := map[string]string{
 		"bare":            "bare `net/http` handler (baseline)",
 		"post-account":    "`POST /api/v1/accounts`",
@@ -344,7 +393,8 @@ func report(name string, c config, results map[string][]result) {
 		p50 := time.Duration(median(rs, func(r result) float64 { return float64(r.p50) }))
 		p99 := time.Duration(median(rs, func(r result) float64 { return float64(r.p99) }))
 		cpu := time.Duration(median(rs, func(r result) float64 { return float64(r.cpu) }))
-		fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %.0f | %d |\n", labels[route], strings.Join(each, " · "), m, ratio, fmtDur(p50), fmtDur(p99), float64(cpu)/float64(time.Microsecond), bad)
+		drain := time.Duration(median(rs, func(r result) float64 { return float64(r.drain) }))
+		fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %.0f | %.1f s | %d |\n", labels[route], strings.Join(each, " · "), m, ratio, fmtDur(p50), fmtDur(p99), float64(cpu)/float64(time.Microsecond), drain.Seconds(), bad)
 	}
 	fmt.Println()
 }

@@ -45,6 +45,9 @@ type Store interface {
 	CommentsToAnalyse(ctx context.Context, responseID int64) ([]waymark.CommentText, error)
 	SetCommentSentiment(ctx context.Context, id int64, sentiment string, score float64, phrases []string) error
 	AddPortalComment(ctx context.Context, portalFeedbackID int64) (*waymark.CommentText, error)
+	// Transact runs fn in one write transaction (the rollups and the
+	// sentiments of a delivery's responses are written together).
+	Transact(ctx context.Context, fn func(ctx context.Context) error) error
 	NegativeByPlace(ctx context.Context, from, to time.Time, byTouchpoint bool, max int) ([]waymark.PlaceCount, error)
 	InsightComments(ctx context.Context, from, to time.Time, sentiment string, accountID int64, max int) ([]waymark.InsightComment, error)
 
@@ -56,6 +59,7 @@ type Store interface {
 // Subscriber is the event bus (internal/events.Bus) as this area uses it.
 type Subscriber interface {
 	Subscribe(name string, handler events.Handler, types ...string)
+	SubscribeBatch(name string, when func(*waymark.Event) bool, handler events.BatchHandler, types ...string)
 }
 
 // Service is the one door to feedback analytics.
@@ -69,8 +73,8 @@ type Service struct {
 func New(store Store, log *slog.Logger, bus Subscriber) *Service {
 	s := &Service{store: store, log: log, now: func() time.Time { return time.Now().UTC() }}
 	if bus != nil {
-		bus.Subscribe("insight-rollup", s.onResponse, EventResponseCreated, EventResponseUpdated)
-		bus.Subscribe("insight-sentiment", s.onResponseComments, EventResponseCreated, EventResponseUpdated)
+		bus.SubscribeBatch("insight-rollup", nil, s.onResponses, EventResponseCreated, EventResponseUpdated)
+		bus.SubscribeBatch("insight-sentiment", nil, s.onResponseComments, EventResponseCreated, EventResponseUpdated)
 		bus.Subscribe("insight-portal-feedback", s.onPortalFeedback, EventPortalFeedback)
 	}
 	return s
@@ -106,29 +110,56 @@ func subjectID(ev *waymark.Event, field string) int64 {
 	return 0
 }
 
-func (s *Service) onResponse(ctx context.Context, ev *waymark.Event) error {
-	id := subjectID(ev, "response_id")
-	if id == 0 {
+// onResponses adds the responses of a delivery to the rollups, in one
+// transaction.
+func (s *Service) onResponses(ctx context.Context, evs []*waymark.Event) error {
+	return s.store.Transact(ctx, func(ctx context.Context) error {
+		for _, ev := range evs {
+			if id := subjectID(ev, "response_id"); id != 0 {
+				if err := s.store.ApplyFeedbackRollup(ctx, id); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
-	}
-	return s.store.ApplyFeedbackRollup(ctx, id)
+	})
 }
 
-func (s *Service) onResponseComments(ctx context.Context, ev *waymark.Event) error {
-	id := subjectID(ev, "response_id")
-	if id == 0 {
-		return nil
+// onResponseComments analyses the new comments of a delivery's responses
+// and stores their sentiments in one transaction.
+func (s *Service) onResponseComments(ctx context.Context, evs []*waymark.Event) error {
+	type result struct {
+		id        int64
+		sentiment string
+		score     float64
+		phrases   []string
 	}
-	cs, err := s.store.CommentsToAnalyse(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, c := range cs {
-		if err := s.analyse(ctx, c); err != nil {
+	var done []result
+	for _, ev := range evs {
+		id := subjectID(ev, "response_id")
+		if id == 0 {
+			continue
+		}
+		cs, err := s.store.CommentsToAnalyse(ctx, id)
+		if err != nil {
 			return err
 		}
+		for _, c := range cs {
+			sent, score, phrases := Analyse(c.Text)
+			done = append(done, result{c.ID, sent, score, phrases})
+		}
 	}
-	return nil
+	if len(done) == 0 {
+		return nil
+	}
+	return s.store.Transact(ctx, func(ctx context.Context) error {
+		for _, r := range done {
+			if err := s.store.SetCommentSentiment(ctx, r.id, r.sentiment, r.score, r.phrases); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (s *Service) onPortalFeedback(ctx context.Context, ev *waymark.Event) error {

@@ -51,3 +51,10 @@ func notFound(err error, what string) error {
 	}
 	return err
 }
+
+// IsBusy reports whether err is SQLite's "database is locked": another
+// process held the write lock longer than the busy timeout.
+func IsBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/waymark/waymark"
@@ -44,16 +47,58 @@ func (tx *Tx) AddEvent(ctx context.Context, ev *waymark.Event, data any) error {
 	return err
 }
 
-// Event returns one recorded event.
-func (db *DB) Event(ctx context.Context, id int64) (*waymark.Event, error) {
+// Events returns the recorded events of ids that exist, in the order of
+// their ids.
+func (db *DB) Events(ctx context.Context, ids []int64) ([]*waymark.Event, error) {
+	var out []*waymark.Event
+	for chunk := range slices.Chunk(ids, 500) {
+		list, err := json.Marshal(chunk)
+		if err != nil {
+			return nil, err
+		}
+		q := `SELECT id, type, account_id, subject_id, payload, created_at FROM events WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`
+		if db.IsPostgres() {
+			q = `SELECT id, type, account_id, subject_id, payload, created_at FROM events WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint) ORDER BY id`
+		}
+		rows, err := db.query(ctx, q, string(list))
+		if err != nil {
+			return nil, fmt.Errorf("events: %w", err)
+		}
+		for rows.Next() {
+			ev, err := scanEvent(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, ev)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b *waymark.Event) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func scanEvent(row interface{ Scan(...any) error }) (*waymark.Event, error) {
 	var ev waymark.Event
 	var acc, subj sql.NullInt64
 	var data string
-	err := db.queryRow(ctx, `SELECT id, type, account_id, subject_id, payload, created_at FROM events WHERE id = ?`, id).
-		Scan(&ev.ID, &ev.Type, &acc, &subj, &data, &ev.CreatedAt)
-	if err != nil {
-		return nil, notFound(err, "Event")
+	if err := row.Scan(&ev.ID, &ev.Type, &acc, &subj, &data, &ev.CreatedAt); err != nil {
+		return nil, err
 	}
 	ev.AccountID, ev.SubjectID, ev.Data, ev.CreatedAt = acc.Int64, subj.Int64, json.RawMessage(data), ev.CreatedAt.UTC()
 	return &ev, nil
+}
+
+// Event returns one recorded event.
+func (db *DB) Event(ctx context.Context, id int64) (*waymark.Event, error) {
+	ev, err := scanEvent(db.queryRow(ctx, `SELECT id, type, account_id, subject_id, payload, created_at FROM events WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "Event")
+	}
+	return ev, nil
 }

@@ -11,8 +11,12 @@ import (
 // writes that arrive while a commit is on its way share the next commit, so
 // that durable writes are not capped by one fsync each.
 type groupCommit struct {
-	db     *sql.DB
-	idle   func() // runs between batches, when no transaction is open
+	db   *sql.DB
+	gate *writeGate // held for each batch (gate.go)
+	idle func()     // runs between batches, when no transaction is open
+	// flush runs once per batch, in its transaction, just before the
+	// commit, with what the batch's successful writes gathered (DB.Gather).
+	flush  func(*sql.Tx, gathered) error
 	reqs   chan *writeReq
 	wg     sync.WaitGroup
 	closed chan struct{}
@@ -25,15 +29,15 @@ type groupCommit struct {
 
 type writeReq struct {
 	ctx  context.Context
-	fn   func(*sql.Tx) error
+	fn   func(*sql.Tx) (gathered, error)
 	done chan error
 }
 
 // maxBatch bounds how many writes share a commit.
 const maxBatch = 256
 
-func newGroupCommit(db *sql.DB, idle func()) *groupCommit {
-	g := &groupCommit{db: db, idle: idle, reqs: make(chan *writeReq, 1024), closed: make(chan struct{})}
+func newGroupCommit(db *sql.DB, gate *writeGate, idle func(), flush func(*sql.Tx, gathered) error) *groupCommit {
+	g := &groupCommit{db: db, gate: gate, idle: idle, flush: flush, reqs: make(chan *writeReq, 1024), closed: make(chan struct{})}
 	// Unprepared (nil) when preparing fails; run then sends the text.
 	g.savepoint, _ = db.Prepare("SAVEPOINT w")
 	g.release, _ = db.Prepare("RELEASE w")
@@ -43,7 +47,7 @@ func newGroupCommit(db *sql.DB, idle func()) *groupCommit {
 	return g
 }
 
-func (g *groupCommit) do(ctx context.Context, fn func(*sql.Tx) error) error {
+func (g *groupCommit) do(ctx context.Context, fn func(*sql.Tx) (gathered, error)) error {
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case g.reqs <- r:
@@ -101,6 +105,8 @@ func (g *groupCommit) loop() {
 }
 
 func (g *groupCommit) run(batch []*writeReq) {
+	g.gate.lock()
+	defer g.gate.unlock()
 	errs := make([]error, len(batch))
 	tx, err := g.db.BeginTx(context.Background(), nil)
 	if err != nil {
@@ -110,24 +116,37 @@ func (g *groupCommit) run(batch []*writeReq) {
 		return
 	}
 	ok := 0
+	var all gathered
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
+		var got gathered
 		if len(batch) == 1 {
-			errs[i] = safeCall(r.fn, tx)
+			got, errs[i] = safeCall(r.fn, tx)
 		} else {
-			errs[i] = g.inSavepoint(tx, r.fn)
+			got, errs[i] = g.inSavepoint(tx, r.fn)
 		}
 		if errs[i] == nil {
 			ok++
+			all = all.merge(got)
 		}
 	}
-	if ok == 0 {
+	err = nil
+	if ok > 0 && len(all) > 0 {
+		if err = g.flush(tx, all); err != nil {
+			err = fmt.Errorf("before commit: %w", err)
+		}
+	}
+	if ok > 0 && err == nil {
+		if err = tx.Commit(); err != nil {
+			err = fmt.Errorf("commit: %w", err)
+		}
+	} else {
 		tx.Rollback()
-	} else if err := tx.Commit(); err != nil {
-		err = fmt.Errorf("commit: %w", err)
+	}
+	if err != nil {
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = err
@@ -139,21 +158,22 @@ func (g *groupCommit) run(batch []*writeReq) {
 	}
 }
 
-func (g *groupCommit) inSavepoint(tx *sql.Tx, fn func(*sql.Tx) error) error {
+func (g *groupCommit) inSavepoint(tx *sql.Tx, fn func(*sql.Tx) (gathered, error)) (gathered, error) {
 	if err := execIn(tx, g.savepoint, "SAVEPOINT w"); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
+		return nil, fmt.Errorf("savepoint: %w", err)
 	}
-	if err := safeCall(fn, tx); err != nil {
+	got, err := safeCall(fn, tx)
+	if err != nil {
 		if rerr := execIn(tx, g.rollbackTo, "ROLLBACK TO w"); rerr != nil {
-			return fmt.Errorf("rollback to savepoint: %w (after %w)", rerr, err)
+			return nil, fmt.Errorf("rollback to savepoint: %w (after %w)", rerr, err)
 		}
 		execIn(tx, g.release, "RELEASE w")
-		return err
+		return nil, err
 	}
 	if err := execIn(tx, g.release, "RELEASE w"); err != nil {
-		return fmt.Errorf("release savepoint: %w", err)
+		return nil, fmt.Errorf("release savepoint: %w", err)
 	}
-	return nil
+	return got, nil
 }
 
 // execIn runs a prepared statement without arguments in tx, or query when
@@ -168,11 +188,12 @@ func execIn(tx *sql.Tx, st *sql.Stmt, query string) error {
 	return err
 }
 
-func safeCall(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
+func safeCall(fn func(*sql.Tx) (gathered, error), tx *sql.Tx) (got gathered, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic in write: %v", p)
 		}
 	}()
-	return mapError(fn(tx))
+	got, err = fn(tx)
+	return got, mapError(err)
 }

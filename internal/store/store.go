@@ -36,6 +36,8 @@ type DB struct {
 	pool  *pgxpool.Pool
 
 	commits    *groupCommit // SQLite only
+	gate       *writeGate   // SQLite: the writer and the job queue take turns (gate.go)
+	flushers   sync.Map     // key → func(ctx, items []any) error (BeforeCommit)
 	stmts      sync.Map     // SQLite writer's prepared statements, by query
 	unprepared sync.Map     // queries to prepare between two batches
 	readStmts  stmtCache    // SQLite readers' prepared statements, by query
@@ -90,7 +92,10 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	if err := db.write.PingContext(ctx); err != nil {
 		return fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db.commits = newGroupCommit(db.write, db.prepareNoted)
+	db.gate = newWriteGate()
+	db.commits = newGroupCommit(db.write, db.gate, db.prepareNoted, func(stx *sql.Tx, g gathered) error {
+		return db.flush(context.Background(), &Tx{tx: stx, d: db.dialect, db: db}, g)
+	})
 	return nil
 }
 
@@ -202,6 +207,9 @@ type Tx struct {
 	// conn is the connection a PostgreSQL transaction runs on, so that
 	// pgx's own calls (COPY) can join it; nil on SQLite.
 	conn *sql.Conn
+	// gathered is what the writes in this transaction left for just
+	// before its commit (Gather).
+	gathered gathered
 }
 
 // SQL returns the underlying transaction (for enqueuing jobs in it).
@@ -270,8 +278,10 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 		return fn(tx) // joins the transaction ctx carries
 	}
 	if db.commits != nil {
-		return db.commits.do(ctx, func(stx *sql.Tx) error {
-			return fn(&Tx{tx: stx, d: db.dialect, db: db})
+		return db.commits.do(ctx, func(stx *sql.Tx) (gathered, error) {
+			t := &Tx{tx: stx, d: db.dialect, db: db}
+			err := fn(t)
+			return t.gathered, err
 		})
 	}
 	conn, err := db.write.Conn(ctx)
@@ -284,8 +294,12 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer stx.Rollback()
-	if err := fn(&Tx{tx: stx, d: db.dialect, db: db, conn: conn}); err != nil {
+	t := &Tx{tx: stx, d: db.dialect, db: db, conn: conn}
+	if err := fn(t); err != nil {
 		return err
+	}
+	if err := db.flush(ctx, t, t.gathered); err != nil {
+		return mapError(fmt.Errorf("before commit: %w", err))
 	}
 	if err := stx.Commit(); err != nil {
 		return mapError(fmt.Errorf("commit: %w", err))
@@ -401,12 +415,13 @@ func RedactURL(raw string) string {
 // JobsSQL returns the *sql.DB the job queue should use: on PostgreSQL the
 // shared pool; on SQLite a pool of its own with one connection, as the
 // queue's SQLite driver asks, so that it never waits on the group-commit
-// writer's connection. The caller closes a SQLite one.
+// writer's connection, taking turns with it for the write lock (gate.go).
+// The caller closes a SQLite one.
 func (db *DB) JobsSQL() (*sql.DB, error) {
 	if db.IsPostgres() {
 		return db.write, nil
 	}
-	j, err := sql.Open("sqlite", "file:"+db.path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate")
+	j, err := gatedDB("file:"+db.path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate", db.gate)
 	if err != nil {
 		return nil, err
 	}
