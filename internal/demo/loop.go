@@ -299,7 +299,7 @@ func loadLoop(ctx context.Context, db *store.DB, w *workspace, now time.Time) er
 }
 
 // webhookPaused is why the demo's webhook is paused.
-const webhookPaused = "Paused for the demo: crm.example.com is not a real CRM, so new events would only fail. Point it at your own receiver and enable it again."
+const webhookPaused = "The demo's CRM (crm.example.com) does not exist, so new events would only fail: point this webhook at your own receiver."
 
 // poisson draws how many events of rate lambda (a day) happen in a day.
 func poisson(rng *rand.Rand, lambda float64) int {

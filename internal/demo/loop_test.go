@@ -73,7 +73,7 @@ func checkWebhook(t *testing.T, db *store.DB) {
 		t.Fatalf("webhooks %+v (%v), want the CRM's", ws, err)
 	}
 	w := ws[0]
-	if !w.Disabled || w.Failures != 0 || w.DisabledAt == nil || !strings.HasPrefix(w.DisabledReason, "Paused for the demo") {
+	if !w.Disabled || w.Failures != 0 || w.DisabledAt == nil || !strings.HasPrefix(w.DisabledReason, "The demo's CRM") {
 		t.Errorf("the demo webhook: disabled %v at %v, %d failures, %q; want paused, with no failures", w.Disabled, w.DisabledAt, w.Failures, w.DisabledReason)
 	}
 	ds, err := db.WebhookDeliveries(ctx, w.ID, waymark.Page{Limit: 500})
