@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -344,6 +345,66 @@ func TestConcurrentWritesShareOneDeliveryJob(t *testing.T) {
 			if heard[i] != want {
 				t.Fatalf("event of write %d heard %d times, want %d (heard %d events in all)", i, heard[i], want, len(heard))
 			}
+		}
+	})
+}
+
+// TestDeliveriesRunUnderSteadyWrites: while other writes keep the database
+// busy, deliveries still run (on SQLite the job queue takes turns with the
+// group-commit writer for the one write lock; without that, it lost the
+// lock to the writer nearly every time until the writes stopped).
+func TestDeliveriesRunUnderSteadyWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := apptest.New(t, db, nil)
+		const wanted = 20
+		var heard atomic.Int64
+		a.Events.Subscribe("test-heard", func(ctx context.Context, ev *waymark.Event) error {
+			heard.Add(1)
+			return nil
+		}, "test.wanted")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := a.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// Steady writes (events no one follows) from 64 writers, and now
+		// and then an event the subscriber wants, each in a commit of its
+		// own, until every one is heard or 60 s have passed.
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		var noise atomic.Int64
+		for range 64 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if err := a.Events.Record(ctx, &waymark.Event{Type: "test.noise"}, nil); err != nil {
+						t.Error(err)
+						return
+					}
+					noise.Add(1)
+				}
+			})
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for i := 0; i < wanted; i++ {
+			time.Sleep(50 * time.Millisecond)
+			if err := a.Events.Record(ctx, &waymark.Event{Type: "test.wanted"}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for heard.Load() < wanted && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		got, during := heard.Load(), noise.Load()
+		close(stop)
+		wg.Wait()
+		t.Logf("%d of %d deliveries heard during %d other writes", got, wanted, during)
+		if got < wanted {
+			t.Fatalf("%d of %d deliveries ran while %d other writes were made", got, wanted, during)
 		}
 	})
 }
