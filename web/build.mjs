@@ -10,7 +10,8 @@ rmSync(outdir, { recursive: true, force: true });
 
 await esbuild.build({
   // app.js runs on every page; charts.js only where a page draws charts
-  // (ECharts is large), live.js where a page updates itself (server-sent
+  // (ECharts is large: the page preloads it and app.js runs it once htmx
+  // has started, so that nothing waits for it), live.js where a page updates itself (server-sent
   // events), portal.css is the client portal's own look, survey.css the public
   // survey page's.
   entryPoints: ["src/app.js", "src/app.css", "src/charts.js", "src/live.js", "src/portal.css", "src/survey.css"],

@@ -77,9 +77,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	}
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
 	base := browserServer(t, dbURL, true)
-	// Two audits (desktop, phone) of some thirty pages of the demo: more
-	// than the two minutes other browser tests get on a busy machine.
-	ctx := newBrowserFor(t, 5*time.Minute)
+	ctx := newBrowser(t)
 	step, _ := browserSteps(t, ctx)
 
 	// Frames are left out: the survey builder's preview frame is sandboxed

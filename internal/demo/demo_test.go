@@ -258,6 +258,8 @@ func TestDemoWorkspace(t *testing.T) {
 		now := time.Now().UTC()
 		t.Run("has about 300 cases over 18 months, 40 of them open", func(t *testing.T) { checkCases(t, db, s, now) })
 		t.Run("gives the journey analytics something true to show", func(t *testing.T) { checkAnalytics(t, db, now) })
+		t.Run("shows green, amber and red health, the largest client red", func(t *testing.T) { checkHealth(t, db, s) })
+		t.Run("has a paused webhook with a healthy delivery log", func(t *testing.T) { checkWebhook(t, db) })
 
 		t.Run("loads nothing the second time", func(t *testing.T) {
 			loaded, err := demo.LoadIfEmpty(ctx, db, quiet)
@@ -447,6 +449,8 @@ func TestDemoCasesWhateverTheDay(t *testing.T) {
 			s := read(t, db)
 			checkCases(t, db, s, now)
 			checkAnalytics(t, db, now)
+			checkHealth(t, db, s)
+			checkWebhook(t, db)
 		})
 	}
 }

@@ -31,9 +31,12 @@ func loadHealth(ctx context.Context, db *store.DB, log *slog.Logger, now time.Ti
 	if err := rateAccounts(ctx, db); err != nil {
 		return fmt.Errorf("demo: ratings: %w", err)
 	}
-	// The rules over the demo's detractor answers and late steps.
+	// The rules over the demo's detractor answers, late steps, recurring
+	// incidents and broken commitments.
 	rows, err := db.SQL().QueryContext(ctx, `SELECT 'response.created', id, account_id FROM responses WHERE complete AND account_id IS NOT NULL
-		UNION ALL SELECT DISTINCT 'case.sla_breached', c.id, c.account_id FROM cases c JOIN case_steps s ON s.case_id = c.id WHERE s.breached_at IS NOT NULL AND c.status IN ('active', 'blocked')`)
+		UNION ALL SELECT DISTINCT 'case.sla_breached', c.id, c.account_id FROM cases c JOIN case_steps s ON s.case_id = c.id WHERE s.breached_at IS NOT NULL AND c.status IN ('active', 'blocked')
+		UNION ALL SELECT 'incident.recurring', id, account_id FROM incidents WHERE recurring
+		UNION ALL SELECT 'commitment.broken', id, account_id FROM commitments WHERE status = 'broken'`)
 	if err != nil {
 		return fmt.Errorf("demo: actions: %w", err)
 	}

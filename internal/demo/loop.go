@@ -109,7 +109,35 @@ func loadLoop(ctx context.Context, db *store.DB, w *workspace, now time.Time) er
 		return fmt.Errorf("demo: recurring incidents: %w", err)
 	}
 
-	// Commitments: kept, broken, open.
+	// Commitments: kept, broken, open. The largest client was promised a
+	// fix of its login problem twice, and a report on its cause; the bank
+	// kept neither date, and the meeting to review the incidents is still
+	// to come.
+	var loginFix *int64
+	for _, i := range incs {
+		if i.AccountID == big.ID && i.Category == "online banking" && i.Status == waymark.IncidentOpen {
+			loginFix = &i.ID
+			break
+		}
+	}
+	for _, p := range []struct {
+		what    string
+		dueDays int // from now; negative: in the past
+	}{
+		{"Fix the online banking login problem for good", -24},
+		{"Send the root-cause report of the login incidents", -9},
+		{"Review the login incidents with the client's IT team", 3},
+	} {
+		c := &waymark.Commitment{AccountID: big.ID, IncidentID: loginFix, OwnerID: owner(big), CreatedBy: owner(big), Description: p.what,
+			DueAt: now.AddDate(0, 0, p.dueDays), Status: waymark.CommitmentOpen}
+		if p.dueDays < 0 {
+			broken := c.DueAt.Add(30 * time.Second)
+			c.Status, c.BrokenAt = waymark.CommitmentBroken, &broken
+		}
+		if err := db.CreateCommitment(ctx, c); err != nil {
+			return fmt.Errorf("demo: commitment: %w", err)
+		}
+	}
 	promises := []string{"Call back with the new fee schedule", "Send the signed facility letter", "Fix the statement format by month end",
 		"Arrange a meeting with the trade finance specialist", "Confirm the new card limits", "Send the onboarding checklist again"}
 	for n, a := range accounts {
@@ -176,10 +204,15 @@ func loadLoop(ctx context.Context, db *store.DB, w *workspace, now time.Time) er
 			return nil
 		}
 		for day := start; day.Before(now); day = day.AddDate(0, 0, 1) {
-			// The largest client's logins fall in the last three months.
-			pace := logins
+			// The largest client's users give up on online banking: logins
+			// fall in the last three months and almost stop in the last
+			// six weeks, while their calls to support double.
+			pace, asks := logins, support
 			if a == big && day.After(now.AddDate(0, -3, 0)) {
-				pace = 0.3
+				pace, asks = 0.3, 2*support
+			}
+			if a == big && day.After(now.AddDate(0, 0, -42)) {
+				pace = 0.08
 			}
 			for range poisson(rng, pace) {
 				at := day.Add(time.Duration(7*3600+rng.IntN(11*3600)) * time.Second)
@@ -190,7 +223,7 @@ func loadLoop(ctx context.Context, db *store.DB, w *workspace, now time.Time) er
 					return err
 				}
 			}
-			for range poisson(rng, support) {
+			for range poisson(rng, asks) {
 				at := day.Add(time.Duration(8*3600+rng.IntN(9*3600)) * time.Second)
 				if at.After(now) {
 					continue
@@ -251,8 +284,22 @@ func loadLoop(ctx context.Context, db *store.DB, w *workspace, now time.Time) er
 			return err
 		}
 	}
+	// crm.example.com is not a real CRM: left on, the live demo's new
+	// events would fail until the endpoint disabled itself with an alert.
+	// The admin paused it instead (no failures, no alert); its log stays
+	// as the CRM answered it.
+	_, err = db.UpdateWebhook(ctx, hook.ID, func(h *waymark.Webhook) error {
+		h.Disabled, h.DisabledReason = true, webhookPaused
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("demo: pause webhook: %w", err)
+	}
 	return nil
 }
+
+// webhookPaused is why the demo's webhook is paused.
+const webhookPaused = "The demo's CRM (crm.example.com) does not exist, so new events would only fail: point this webhook at your own receiver."
 
 // poisson draws how many events of rate lambda (a day) happen in a day.
 func poisson(rng *rand.Rand, lambda float64) int {

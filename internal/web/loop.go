@@ -17,16 +17,126 @@ import (
 
 func (h *Handler) registerLoop(mux *http.ServeMux) {
 	mux.Handle("GET /incidents", h.app(h.incidentList))
-	mux.Handle("GET /incidents/new", h.app(h.newIncident))
-	mux.Handle("POST /incidents", h.app(h.createIncident))
-	mux.Handle("GET /incidents/{id}", h.app(h.editIncident))
-	mux.Handle("POST /incidents/{id}", h.app(h.updateIncident))
+	(&recordPages[waymark.Incident]{h: h, what: "record incidents", section: "account-incidents",
+		canEdit: func(ctx context.Context) bool { return h.incidents.Permissions(ctx).Edit },
+		blank:   func(account int64) *waymark.Incident { return &waymark.Incident{AccountID: account} },
+		read:    h.readIncident, render: h.renderIncidentForm,
+		create: h.incidents.Create, get: h.incidents.Incident, update: h.incidents.Update,
+		account: func(i *waymark.Incident) int64 { return i.AccountID },
+	}).register(mux, "/incidents")
 	mux.Handle("GET /commitments", h.app(h.commitmentList))
-	mux.Handle("GET /commitments/new", h.app(h.newCommitment))
-	mux.Handle("POST /commitments", h.app(h.createCommitment))
-	mux.Handle("GET /commitments/{id}", h.app(h.editCommitment))
-	mux.Handle("POST /commitments/{id}", h.app(h.updateCommitment))
+	(&recordPages[waymark.Commitment]{h: h, what: "record commitments", section: "account-commitments",
+		canEdit: func(ctx context.Context) bool { return h.commitments.Permissions(ctx).Edit },
+		blank: func(account int64) *waymark.Commitment {
+			return &waymark.Commitment{AccountID: account, DueAt: h.now().Add(48 * time.Hour).Truncate(time.Hour)}
+		},
+		read: h.readCommitment, render: h.renderCommitmentForm,
+		create: h.commitments.Create, get: h.commitments.Commitment, update: h.commitments.Update,
+		account: func(c *waymark.Commitment) int64 { return c.AccountID },
+	}).register(mux, "/commitments")
 	h.registerWebhooks(mux)
+}
+
+// recordPages are the form pages of a record kept on an account (an
+// incident, a commitment): new, create, edit and update. They differ only
+// in the record's form and service, given here; after a save they return
+// to the record's section of the account page.
+type recordPages[T any] struct {
+	h       *Handler
+	what    string // what the form does, for "you may not …"
+	section string // the account page's section, as its anchor
+	canEdit func(context.Context) bool
+	blank   func(account int64) *T // a new record, before the form
+	read    func(*http.Request, *T) error
+	render  func(w http.ResponseWriter, r *http.Request, status int, x *T, refused error)
+	create  func(context.Context, *T) error
+	get     func(context.Context, int64) (*T, error)
+	update  func(context.Context, int64, func(*T) error) (*T, error)
+	account func(*T) int64
+}
+
+func (p *recordPages[T]) register(mux *http.ServeMux, path string) {
+	mux.Handle("GET "+path+"/new", p.h.app(p.newPage))
+	mux.Handle("POST "+path, p.h.app(p.createPage))
+	mux.Handle("GET "+path+"/{id}", p.h.app(p.editPage))
+	mux.Handle("POST "+path+"/{id}", p.h.app(p.updatePage))
+}
+
+func (p *recordPages[T]) saved(w http.ResponseWriter, r *http.Request, x *T) {
+	seeOther(w, r, "/accounts/"+strconv.FormatInt(p.account(x), 10)+"#"+p.section)
+}
+
+func (p *recordPages[T]) newPage(w http.ResponseWriter, r *http.Request) {
+	if !p.canEdit(r.Context()) {
+		p.h.forbidden(w, r, p.what)
+		return
+	}
+	account, _ := strconv.ParseInt(r.URL.Query().Get("account"), 10, 64)
+	p.render(w, r, http.StatusOK, p.blank(account), nil)
+}
+
+func (p *recordPages[T]) createPage(w http.ResponseWriter, r *http.Request) {
+	if err := readSmallForm(w, r); err != nil {
+		p.h.fail(w, r, err)
+		return
+	}
+	x := new(T)
+	err := p.read(r, x)
+	if err == nil {
+		err = p.create(r.Context(), x)
+	}
+	if err != nil {
+		if refusedForm(err) {
+			p.render(w, r, 0, x, err)
+			return
+		}
+		p.h.fail(w, r, err)
+		return
+	}
+	p.saved(w, r, x)
+}
+
+func (p *recordPages[T]) editPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		p.h.notFound(w, r, "")
+		return
+	}
+	x, err := p.get(r.Context(), id)
+	if err != nil {
+		p.h.fail(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, x, nil)
+}
+
+func (p *recordPages[T]) updatePage(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		p.h.notFound(w, r, "")
+		return
+	}
+	if err := readSmallForm(w, r); err != nil {
+		p.h.fail(w, r, err)
+		return
+	}
+	// The form as read, to show again when it is refused.
+	var shown *T
+	x, err := p.update(r.Context(), id, func(x *T) error {
+		err := p.read(r, x)
+		c := *x
+		shown = &c
+		return err
+	})
+	if err != nil {
+		if refusedForm(err) && shown != nil {
+			p.render(w, r, 0, shown, err)
+			return
+		}
+		p.h.fail(w, r, err)
+		return
+	}
+	p.saved(w, r, x)
 }
 
 // timeLocal writes a time for a datetime-local input, in the workspace's zone.
@@ -231,81 +341,6 @@ func (h *Handler) renderIncidentForm(w http.ResponseWriter, r *http.Request, sta
 	h.render(w, r, status, "record_form", page{Title: p.Heading, Nav: "incidents", User: userFrom(r), Data: p})
 }
 
-func (h *Handler) newIncident(w http.ResponseWriter, r *http.Request) {
-	if !h.incidents.Permissions(r.Context()).Edit {
-		h.forbidden(w, r, "record incidents")
-		return
-	}
-	i := &waymark.Incident{}
-	if id, err := strconv.ParseInt(r.URL.Query().Get("account"), 10, 64); err == nil {
-		i.AccountID = id
-	}
-	h.renderIncidentForm(w, r, http.StatusOK, i, nil)
-}
-
-func (h *Handler) createIncident(w http.ResponseWriter, r *http.Request) {
-	if err := readSmallForm(w, r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	i := &waymark.Incident{}
-	err := h.readIncident(r, i)
-	if err == nil {
-		err = h.incidents.Create(r.Context(), i)
-	}
-	if err != nil {
-		if refusedForm(err) {
-			h.renderIncidentForm(w, r, 0, i, err)
-			return
-		}
-		h.fail(w, r, err)
-		return
-	}
-	seeOther(w, r, "/accounts/"+strconv.FormatInt(i.AccountID, 10)+"#account-incidents")
-}
-
-func (h *Handler) editIncident(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.notFound(w, r, "")
-		return
-	}
-	i, err := h.incidents.Incident(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.renderIncidentForm(w, r, http.StatusOK, i, nil)
-}
-
-func (h *Handler) updateIncident(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.notFound(w, r, "")
-		return
-	}
-	if err := readSmallForm(w, r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var shown *waymark.Incident
-	i, err := h.incidents.Update(r.Context(), id, func(i *waymark.Incident) error {
-		err := h.readIncident(r, i)
-		c := *i
-		shown = &c
-		return err
-	})
-	if err != nil {
-		if refusedForm(err) && shown != nil {
-			h.renderIncidentForm(w, r, 0, shown, err)
-			return
-		}
-		h.fail(w, r, err)
-		return
-	}
-	seeOther(w, r, "/accounts/"+strconv.FormatInt(i.AccountID, 10)+"#account-incidents")
-}
-
 // ---- commitments ----
 
 type commitmentRow struct {
@@ -463,81 +498,6 @@ func (h *Handler) renderCommitmentForm(w http.ResponseWriter, r *http.Request, s
 		f.echo(r)
 	}
 	h.render(w, r, status, "record_form", page{Title: p.Heading, Nav: "commitments", User: userFrom(r), Data: p})
-}
-
-func (h *Handler) newCommitment(w http.ResponseWriter, r *http.Request) {
-	if !h.commitments.Permissions(r.Context()).Edit {
-		h.forbidden(w, r, "record commitments")
-		return
-	}
-	c := &waymark.Commitment{DueAt: h.now().Add(48 * time.Hour).Truncate(time.Hour)}
-	if id, err := strconv.ParseInt(r.URL.Query().Get("account"), 10, 64); err == nil {
-		c.AccountID = id
-	}
-	h.renderCommitmentForm(w, r, http.StatusOK, c, nil)
-}
-
-func (h *Handler) createCommitment(w http.ResponseWriter, r *http.Request) {
-	if err := readSmallForm(w, r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	c := &waymark.Commitment{}
-	err := h.readCommitment(r, c)
-	if err == nil {
-		err = h.commitments.Create(r.Context(), c)
-	}
-	if err != nil {
-		if refusedForm(err) {
-			h.renderCommitmentForm(w, r, 0, c, err)
-			return
-		}
-		h.fail(w, r, err)
-		return
-	}
-	seeOther(w, r, "/accounts/"+strconv.FormatInt(c.AccountID, 10)+"#account-commitments")
-}
-
-func (h *Handler) editCommitment(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.notFound(w, r, "")
-		return
-	}
-	c, err := h.commitments.Commitment(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.renderCommitmentForm(w, r, http.StatusOK, c, nil)
-}
-
-func (h *Handler) updateCommitment(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.notFound(w, r, "")
-		return
-	}
-	if err := readSmallForm(w, r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var shown *waymark.Commitment
-	c, err := h.commitments.Update(r.Context(), id, func(c *waymark.Commitment) error {
-		err := h.readCommitment(r, c)
-		x := *c
-		shown = &x
-		return err
-	})
-	if err != nil {
-		if refusedForm(err) && shown != nil {
-			h.renderCommitmentForm(w, r, 0, shown, err)
-			return
-		}
-		h.fail(w, r, err)
-		return
-	}
-	seeOther(w, r, "/accounts/"+strconv.FormatInt(c.AccountID, 10)+"#account-commitments")
 }
 
 // ---- the account page's section ----

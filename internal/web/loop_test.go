@@ -87,6 +87,30 @@ func TestWebhookSettingsPage(t *testing.T) {
 	page := s.get(fmt.Sprintf("/settings/webhooks/%d", ws[0].ID))
 	wantStatus(t, page, http.StatusOK)
 	wantBody(t, page, "msg_wm7", "answered 500", "Send again")
+
+	// Paused by hand with no failures: a grey state and a note, no alert.
+	res = s.post("/settings/webhooks", url.Values{"url": {"https://erp.example.com/hook"}})
+	wantStatus(t, res, http.StatusOK)
+	ws, _ = db.Webhooks(context.Background(), waymark.Page{Limit: 10})
+	paused := ws[1].ID
+	wantStatus(t, s.post(fmt.Sprintf("/settings/webhooks/%d/disable", paused), nil), http.StatusSeeOther)
+	list = s.get("/settings/webhooks")
+	wantBody(t, list, "Paused")
+	wantNoBody(t, list, fmt.Sprintf(`id="webhook-%d-disabled"`, paused), `badge-red">Disabled`)
+	page = s.get(fmt.Sprintf("/settings/webhooks/%d", paused))
+	wantBody(t, page, `id="webhook-paused"`, "Nothing is sent to it until it is enabled", `id="webhook-enable"`)
+	wantNoBody(t, page, `role="alert"`)
+	// Disabled by its failures: the alert, in red.
+	for range 14 {
+		if _, err := db.AddWebhookDelivery(context.Background(), &waymark.WebhookDelivery{WebhookID: ws[0].ID, EventID: 7, EventType: "incident.created",
+			MessageID: "msg_wm7", Attempt: 2, StatusCode: 500, Error: "answered 500", At: time.Now()}, 15, "Disabled after 15 failed deliveries in a row"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list = s.get("/settings/webhooks")
+	wantBody(t, list, fmt.Sprintf(`id="webhook-%d-disabled"`, ws[0].ID), `badge-red">Disabled`, "Disabled after 15 failed deliveries in a row")
+	wantNoBody(t, list, fmt.Sprintf(`id="webhook-%d-disabled"`, paused))
+
 	member := asRole(t, s, waymark.RoleMember)
 	wantStatus(t, member.get("/settings/webhooks"), http.StatusForbidden)
 }

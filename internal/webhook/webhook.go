@@ -466,12 +466,25 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs, attempt int, last 
 		d.Error = fmt.Sprintf("answered %d", d.StatusCode)
 	}
 	reason := fmt.Sprintf("Disabled after %d failed deliveries in a row; the last: %s", DisableAfter, d.Error)
-	disabled, err := s.store.AddWebhookDelivery(ctx, d, DisableAfter, reason)
+	// The attempt, and the alert when it disables the endpoint, commit
+	// together: whoever sees the endpoint disabled sees the alert too.
+	var disabled bool
+	alert := waymark.Event{Type: waymark.WebhookDisabled, SubjectID: hook.ID}
+	err = s.store.Transact(ctx, func(ctx context.Context) error {
+		var err error
+		if disabled, err = s.store.AddWebhookDelivery(ctx, d, DisableAfter, reason); err != nil || !disabled {
+			return err
+		}
+		return s.events.Record(ctx, &alert, map[string]any{"webhook_id": hook.ID, "url": hook.URL, "reason": reason})
+	})
 	if err != nil {
 		return err
 	}
 	if disabled {
-		s.alertDisabled(ctx, hook, reason)
+		s.log.Warn("webhook disabled", "webhook", hook.ID, "url", hook.URL)
+		if s.live != nil {
+			s.live.Committed(alert)
+		}
 	}
 	if d.OK() {
 		return nil
@@ -481,23 +494,6 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs, attempt int, last 
 		return river.JobCancel(fmt.Errorf("%w: %s", errFailed, d.Error))
 	}
 	return fmt.Errorf("%w: %s", errFailed, d.Error)
-}
-
-// alertDisabled records webhook.disabled: the alert that the settings page
-// shows and other webhooks and the stream carry.
-func (s *Service) alertDisabled(ctx context.Context, hook *waymark.Webhook, reason string) {
-	ev := waymark.Event{Type: waymark.WebhookDisabled, SubjectID: hook.ID}
-	err := s.store.Transact(ctx, func(ctx context.Context) error {
-		return s.events.Record(ctx, &ev, map[string]any{"webhook_id": hook.ID, "url": hook.URL, "reason": reason})
-	})
-	if err != nil {
-		s.log.Error("record webhook.disabled", "webhook", hook.ID, "err", err)
-		return
-	}
-	s.log.Warn("webhook disabled", "webhook", hook.ID, "url", hook.URL)
-	if s.live != nil {
-		s.live.Committed(ev)
-	}
 }
 
 // send posts one signed message and returns the status code.

@@ -44,6 +44,30 @@ document.addEventListener("keydown", (e) => {
   }
 });
 
+// Once htmx has started (this listener runs after its own, when the page
+// is parsed):
+function started() {
+  // htmx takes the search box's value as it finds it: keys typed before
+  // it started would not be heard. Search for them now.
+  const s = search();
+  if (s && s.value.trim() !== "" && s.value !== s.defaultValue) {
+    htmx.ajax("GET", "/search", { source: s, target: "#search-results", swap: "innerHTML", values: { q: s.value } });
+  }
+  // A large script that a page needs but its own scripts must not wait for
+  // (the charts' bundle) is named by <link rel="preload" as="script"
+  // data-after-start>: fetched while the page is parsed, it runs now.
+  for (const link of document.querySelectorAll('link[rel="preload"][as="script"][data-after-start]')) {
+    const script = document.createElement("script");
+    script.src = link.href;
+    document.body.append(script);
+  }
+}
+if (document.readyState === "complete") {
+  started();
+} else {
+  document.addEventListener("DOMContentLoaded", started);
+}
+
 // Close the live results when the user clicks elsewhere.
 document.addEventListener("click", (e) => {
   const form = document.getElementById("global-search-form");

@@ -1,4 +1,7 @@
-// Charts (ECharts) for the pages that draw them; loaded only there.
+// Charts (ECharts) for the pages that draw them; loaded only there, and
+// only once the page's own scripts have started (app.js runs it from the
+// page's <link rel="preload" as="script" data-after-start>): the bundle is
+// large, and htmx and the search must not wait for it.
 //
 // A chart is an element with data-chart="ID", where ID names a
 // <script type="application/json"> block that holds its spec (the Content
@@ -228,8 +231,13 @@ function drawAll() {
   document.querySelectorAll("[data-chart]").forEach(draw);
 }
 
+// Draw in a task of its own once the page is parsed (should the script be
+// loaded another way, htmx and the search still start first).
+function start() {
+  setTimeout(drawAll, 0);
+}
 if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", drawAll);
+  document.addEventListener("DOMContentLoaded", start);
 } else {
-  drawAll();
+  start();
 }
