@@ -24,10 +24,13 @@ type SurveyWords struct {
 	OpenSurvey  string // the link to the whole survey
 	OpenUntil   string // "open until %s" with the expiry date
 	Footer      string // why the mail comes
-	Unsubscribe string // the unsubscribe link
+	Unsubscribe string // the unsubscribe link, and the unsubscribe page's heading
 	Reminder    string // "Reminder: %s" with the survey's name, the reminder's subject
 	Months      [12]string
 	DateLayout  string // day, month name, year: "%d %s %d"
+
+	// The unsubscribe page the mail links to.
+	UnsubscribeAsk, UnsubscribeButton, Unsubscribed, UnsubscribedMsg string
 }
 
 // Scale names the two ends of a score question's scale.
@@ -57,6 +60,8 @@ var surveyWords = map[string]SurveyWords{
 		AskAgain:   "A few days ago we asked for your opinion. It takes a minute, and it helps us serve you better.",
 		OpenSurvey: "Open the survey", OpenUntil: "open until %s", Footer: "You receive this because you work with us.",
 		Unsubscribe: "Unsubscribe from surveys", Reminder: "Reminder: %s",
+		UnsubscribeAsk: "Press the button and you will receive no more surveys from us.", UnsubscribeButton: "Unsubscribe",
+		Unsubscribed: "You are unsubscribed", UnsubscribedMsg: "You will receive no more surveys from us. Thank you for the answers you gave.",
 		Months:     [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
 		DateLayout: "%d %s %d"},
 	"fr": {Next: "Suivant", Back: "Retour", Submit: "Envoyer mes réponses", Save: "Enregistrer", Thanks: "Merci",
@@ -69,6 +74,8 @@ var surveyWords = map[string]SurveyWords{
 		AskAgain:   "Il y a quelques jours, nous vous avons demandé votre avis. Cela ne prend qu'une minute et nous aide à mieux vous servir.",
 		OpenSurvey: "Ouvrir le questionnaire", OpenUntil: "ouvert jusqu'au %s", Footer: "Vous recevez ce message parce que vous travaillez avec nous.",
 		Unsubscribe: "Ne plus recevoir de questionnaires", Reminder: "Rappel : %s",
+		UnsubscribeAsk: "Appuyez sur le bouton et vous ne recevrez plus de questionnaires de notre part.", UnsubscribeButton: "Me désabonner",
+		Unsubscribed: "Vous êtes désabonné", UnsubscribedMsg: "Vous ne recevrez plus de questionnaires de notre part. Merci pour les réponses que vous nous avez données.",
 		Months:     [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 		DateLayout: "%d %s %d"},
 	"de": {Next: "Weiter", Back: "Zurück", Submit: "Antworten senden", Save: "Speichern", Thanks: "Vielen Dank",
@@ -81,6 +88,8 @@ var surveyWords = map[string]SurveyWords{
 		AskAgain:   "Vor einigen Tagen haben wir Sie um Ihre Meinung gebeten. Es dauert nur eine Minute und hilft uns, Sie besser zu betreuen.",
 		OpenSurvey: "Zur Umfrage", OpenUntil: "offen bis %s", Footer: "Sie erhalten diese Nachricht, weil Sie mit uns zusammenarbeiten.",
 		Unsubscribe: "Keine Umfragen mehr erhalten", Reminder: "Erinnerung: %s",
+		UnsubscribeAsk: "Drücken Sie auf die Schaltfläche, und Sie erhalten keine Umfragen mehr von uns.", UnsubscribeButton: "Abmelden",
+		Unsubscribed: "Sie sind abgemeldet", UnsubscribedMsg: "Sie erhalten keine Umfragen mehr von uns. Vielen Dank für Ihre Antworten.",
 		Months:     [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
 		DateLayout: "%d. %s %d"},
 }

@@ -271,6 +271,17 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) error {
 	return s.store.OptOutContact(ctx, *inv.ContactID)
 }
 
+// TokenLanguage is the language an invitation was sent in (the contact's,
+// else the survey's default), or "" for a token that names none: the
+// language of the pages its mail links to.
+func (s *Service) TokenLanguage(ctx context.Context, token string) string {
+	inv, err := s.invitationFor(ctx, token)
+	if err != nil {
+		return ""
+	}
+	return inv.Language
+}
+
 // ImportInput is a response brought from another tool.
 type ImportInput struct {
 	SurveyID     int64

@@ -436,16 +436,22 @@ func (u *surveyUI) preview(sv *waymark.Survey, lang string) (string, error) {
 	return buf.String(), nil
 }
 
+// The unsubscribe page speaks the language the invitation was sent in.
 func (u *surveyUI) unsubscribeForm(w http.ResponseWriter, r *http.Request) {
-	u.render(w, http.StatusOK, "unsubscribe", surveyPage{Title: "Unsubscribe", Lang: "en", Words: wordsIn("en"), Data: map[string]string{"Token": r.PathValue("token")}})
+	lang := waymark.SurveyLanguage(u.fb.TokenLanguage(r.Context(), r.PathValue("token")))
+	ws := wordsIn(lang)
+	u.render(w, http.StatusOK, "unsubscribe", surveyPage{Title: ws.Unsubscribe, Lang: lang, Words: ws, Data: map[string]string{"Token": r.PathValue("token")}})
 }
 
 func (u *surveyUI) unsubscribe(w http.ResponseWriter, r *http.Request) {
-	if err := u.fb.Unsubscribe(r.Context(), r.PathValue("token")); err != nil {
+	token := r.PathValue("token")
+	if err := u.fb.Unsubscribe(r.Context(), token); err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	u.message(w, http.StatusOK, "en", "You are unsubscribed", "You will receive no more surveys from us. Thank you for the answers you gave.")
+	lang := waymark.SurveyLanguage(u.fb.TokenLanguage(r.Context(), token))
+	ws := wordsIn(lang)
+	u.message(w, http.StatusOK, lang, ws.Unsubscribed, ws.UnsubscribedMsg)
 }
 
 // words are the page's own words in the contact's language: the one table

@@ -122,9 +122,12 @@ func TestSurveyPageOnePhoneScreenAtATime(t *testing.T) {
 		wantBody(t, res, "Survey not found", "not valid")
 	})
 	t.Run("unsubscribing needs no login and opts out only the link's contact", func(t *testing.T) {
-		wantStatus(t, s.get(path+"/unsubscribe"), http.StatusOK)
-		res := s.post(path+"/unsubscribe", url.Values{"List-Unsubscribe": {"One-Click"}})
+		res := s.get(path + "/unsubscribe")
 		wantStatus(t, res, http.StatusOK)
+		wantBody(t, res, `<html lang="fr">`, "Ne plus recevoir de questionnaires", "Me désabonner") // the mail's language
+		res = s.post(path+"/unsubscribe", url.Values{"List-Unsubscribe": {"One-Click"}})
+		wantStatus(t, res, http.StatusOK)
+		wantBody(t, res, "Vous êtes désabonné")
 		c, _ := db.Contact(context.Background(), w.contact.ID)
 		if !c.OptedOut {
 			t.Error("not opted out")
