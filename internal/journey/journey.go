@@ -369,30 +369,38 @@ const maxRetries = 10
 // conflict when the case is no longer at that stage (someone moved it since
 // the caller looked). A refused move changes nothing.
 //
-// The case is read and the move computed before the writer; the write
-// re-checks the case's version and the move is computed again if the case
-// changed meanwhile, so the one SQLite writer only writes.
+// The case is read, the move computed and the case written in one
+// transaction. On SQLite that is the writer's: every write resets the page
+// cache of SQLite's readers, so under steady writes a reader reads the case
+// cold, which cost more than the whole move in the writer, whose cache
+// stays warm (BENCHMARKS.md). The write still re-checks the case's version:
+// on PostgreSQL another connection may move the case between the read and
+// the write, and the move is then computed again.
 func (s *Service) Move(ctx context.Context, id int64, ev *waymark.CaseEvent, fromStage string) (*waymark.Case, error) {
 	actor, err := allow(ctx, waymark.RoleMember, "move cases")
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		c, err := s.store.Case(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if fromStage != "" && fromStage != c.CurrentStage {
-			return nil, &waymark.Error{Code: waymark.ECONFLICT, Message: "Someone moved this case since you looked at it.",
-				Fields: []waymark.FieldError{{Field: "from_stage", Message: fmt.Sprintf("the case is now at %s", c.CurrentStage)}}}
-		}
-		e := *ev
-		e.UserID = userID(actor)
-		before := slices.Clone(c.Steps)
-		if err := c.Apply(&e, s.now(), s.loc); err != nil {
-			return nil, err
-		}
-		err = s.commit(ctx, func(ctx context.Context, rec *recorded) error {
+		var (
+			c *waymark.Case
+			e waymark.CaseEvent
+		)
+		err := s.commit(ctx, func(ctx context.Context, rec *recorded) error {
+			var err error
+			if c, err = s.store.Case(ctx, id); err != nil {
+				return err
+			}
+			if fromStage != "" && fromStage != c.CurrentStage {
+				return &waymark.Error{Code: waymark.ECONFLICT, Message: "Someone moved this case since you looked at it.",
+					Fields: []waymark.FieldError{{Field: "from_stage", Message: fmt.Sprintf("the case is now at %s", c.CurrentStage)}}}
+			}
+			e = *ev
+			e.UserID = userID(actor)
+			before := slices.Clone(c.Steps)
+			if err := c.Apply(&e, s.now(), s.loc); err != nil {
+				return err
+			}
 			if err := s.store.SaveCase(ctx, c, before, &e, s.loc); err != nil {
 				return err
 			}

@@ -12,8 +12,7 @@ import (
 // that durable writes are not capped by one fsync each.
 type groupCommit struct {
 	db   *sql.DB
-	gate *writeGate // held for each batch (gate.go)
-	idle func()     // runs between batches, when no transaction is open
+	idle func() // runs between batches, when no transaction is open
 	// flush runs once per batch, in its transaction, just before the
 	// commit, with what the batch's successful writes gathered (DB.Gather).
 	flush  func(*sql.Tx, gathered) error
@@ -36,8 +35,8 @@ type writeReq struct {
 // maxBatch bounds how many writes share a commit.
 const maxBatch = 256
 
-func newGroupCommit(db *sql.DB, gate *writeGate, idle func(), flush func(*sql.Tx, gathered) error) *groupCommit {
-	g := &groupCommit{db: db, gate: gate, idle: idle, flush: flush, reqs: make(chan *writeReq, 1024), closed: make(chan struct{})}
+func newGroupCommit(db *sql.DB, idle func(), flush func(*sql.Tx, gathered) error) *groupCommit {
+	g := &groupCommit{db: db, idle: idle, flush: flush, reqs: make(chan *writeReq, 1024), closed: make(chan struct{})}
 	// Unprepared (nil) when preparing fails; run then sends the text.
 	g.savepoint, _ = db.Prepare("SAVEPOINT w")
 	g.release, _ = db.Prepare("RELEASE w")
@@ -105,8 +104,6 @@ func (g *groupCommit) loop() {
 }
 
 func (g *groupCommit) run(batch []*writeReq) {
-	g.gate.lock()
-	defer g.gate.unlock()
 	errs := make([]error, len(batch))
 	tx, err := g.db.BeginTx(context.Background(), nil)
 	if err != nil {

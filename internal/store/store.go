@@ -36,7 +36,6 @@ type DB struct {
 	pool  *pgxpool.Pool
 
 	commits    *groupCommit // SQLite only
-	gate       *writeGate   // SQLite: the writer and the job queue take turns (gate.go)
 	flushers   sync.Map     // key → func(ctx, items []any) error (BeforeCommit)
 	stmts      sync.Map     // SQLite writer's prepared statements, by query
 	unprepared sync.Map     // queries to prepare between two batches
@@ -78,7 +77,11 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	db.write.SetMaxOpenConns(1)
 	db.write.SetConnMaxLifetime(0)
 	db.write.SetConnMaxIdleTime(0)
-	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=mmap_size(268435456)"); err != nil {
+	// No mmap for the readers: the file grows with every batch of inserts,
+	// and each reader then unmaps and maps it again at its next read (4 %
+	// of the CPU of case moves; without it, moves and responses took a
+	// quarter less CPU, BENCHMARKS.md).
+	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	// Keep every reader open: a new modernc connection re-parses the
@@ -92,8 +95,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	if err := db.write.PingContext(ctx); err != nil {
 		return fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db.gate = newWriteGate()
-	db.commits = newGroupCommit(db.write, db.gate, db.prepareNoted, func(stx *sql.Tx, g gathered) error {
+	db.commits = newGroupCommit(db.write, db.prepareNoted, func(stx *sql.Tx, g gathered) error {
 		return db.flush(context.Background(), &Tx{tx: stx, d: db.dialect, db: db}, g)
 	})
 	return nil
@@ -415,13 +417,14 @@ func RedactURL(raw string) string {
 // JobsSQL returns the *sql.DB the job queue should use: on PostgreSQL the
 // shared pool; on SQLite a pool of its own with one connection, as the
 // queue's SQLite driver asks, so that it never waits on the group-commit
-// writer's connection, taking turns with it for the write lock (gate.go).
-// The caller closes a SQLite one.
+// writer's connection (the two meet at SQLite's write lock, which the
+// queue's connection waits for in SQLite's busy handler). The caller closes
+// a SQLite one.
 func (db *DB) JobsSQL() (*sql.DB, error) {
 	if db.IsPostgres() {
 		return db.write, nil
 	}
-	j, err := gatedDB("file:"+db.path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate", db.gate)
+	j, err := sql.Open("sqlite", "file:"+db.path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
