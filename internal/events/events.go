@@ -96,9 +96,9 @@ func (b *Bus) Subscribe(name string, handler Handler, types ...string) {
 
 // SubscribeWhen is Subscribe for the events of those types for which when
 // holds (when sees the event as recorded, its Data included). An event it
-// turns down costs its change no job: on SQLite every job row is written by
-// the one writer, so an area that reacts to few events of a busy type says
-// which here rather than in its handler.
+// turns down is never delivered to it, and a commit none of whose events
+// any subscriber wants enqueues no job: an area that reacts to few events
+// of a busy type says which here rather than in its handler.
 func (b *Bus) SubscribeWhen(name string, when func(*waymark.Event) bool, handler Handler, types ...string) {
 	b.SubscribeBatch(name, when, func(ctx context.Context, evs []*waymark.Event) error {
 		for _, ev := range evs {
