@@ -144,8 +144,9 @@ func TestBackupOfALiveDatabase(t *testing.T) {
 	for i := range 20 {
 		post(i)
 	}
-	stop := make(chan struct{})
+	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		for i := 0; ; i++ {
 			select {
 			case <-stop:
@@ -158,6 +159,7 @@ func TestBackupOfALiveDatabase(t *testing.T) {
 	file := filepath.Join(dir, "copy.db")
 	_, _, err = execCLI(t, "", "backup", "--db", dbURL, file)
 	close(stop)
+	<-stopped // the last write's answer is read before the server stops
 	if err != nil {
 		t.Fatal(err)
 	}
