@@ -207,9 +207,9 @@ func (h *Handler) createContact(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// editableContact loads the contact of the path and its account for a page
-// that changes it, or answers (not found, not allowed) and says false.
-func (h *Handler) editableContact(w http.ResponseWriter, r *http.Request) (*waymark.Contact, *waymark.Account, bool) {
+// pathContact loads the contact of the path and its account, or answers
+// (not found) and says false.
+func (h *Handler) pathContact(w http.ResponseWriter, r *http.Request) (*waymark.Contact, *waymark.Account, bool) {
 	ctx := r.Context()
 	id, ok := pathID(r, "id")
 	if !ok {
@@ -221,13 +221,23 @@ func (h *Handler) editableContact(w http.ResponseWriter, r *http.Request) (*waym
 		h.fail(w, r, err)
 		return nil, nil, false
 	}
-	if !h.accounts.Permissions(ctx).EditContacts {
-		h.forbidden(w, r, "change contacts")
-		return nil, nil, false
-	}
 	a, err := h.accounts.Account(ctx, c.AccountID)
 	if err != nil {
 		h.fail(w, r, err)
+		return nil, nil, false
+	}
+	return c, a, true
+}
+
+// editableContact is pathContact for a page that changes the contact: it
+// answers forbidden to those who may not.
+func (h *Handler) editableContact(w http.ResponseWriter, r *http.Request) (*waymark.Contact, *waymark.Account, bool) {
+	c, a, ok := h.pathContact(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	if !h.accounts.Permissions(r.Context()).EditContacts {
+		h.forbidden(w, r, "change contacts")
 		return nil, nil, false
 	}
 	return c, a, true
@@ -326,23 +336,11 @@ func (h *Handler) deleteContact(w http.ResponseWriter, r *http.Request) {
 // erase, and another what was done after it.
 
 func (h *Handler) confirmEraseContact(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id, ok := pathID(r, "id")
+	c, a, ok := h.pathContact(w, r)
 	if !ok {
-		h.notFound(w, r, "Contact not found.")
 		return
 	}
-	c, err := h.accounts.Contact(ctx, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	e, err := h.feedback.ErasureOf(ctx, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	a, err := h.accounts.Account(ctx, c.AccountID)
+	e, err := h.feedback.ErasureOf(r.Context(), c.ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -375,23 +373,11 @@ type erasedPage struct {
 }
 
 func (h *Handler) eraseContact(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id, ok := pathID(r, "id")
+	c, a, ok := h.pathContact(w, r)
 	if !ok {
-		h.notFound(w, r, "Contact not found.")
 		return
 	}
-	c, err := h.accounts.Contact(ctx, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	a, err := h.accounts.Account(ctx, c.AccountID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	e, err := h.feedback.Erase(ctx, id)
+	e, err := h.feedback.Erase(r.Context(), c.ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
