@@ -251,6 +251,10 @@ func runDB(c config, tmp, name, dbURL string) error {
 				return err
 			}
 			fmt.Printf("%s %s: %.0f req/s p50 %s p99 %s, jobs done %.1f s after, profile %s\n", name, route, r.rps, r.p50, r.p99, r.drain.Seconds(), prof)
+			// The next route seeds through a server without a profile.
+			if srv, err = startWaymark(c.bin, addr, dbURL, "", tmp); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
