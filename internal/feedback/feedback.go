@@ -39,8 +39,14 @@ type Service struct {
 
 	limits *limiter
 
-	mu      sync.Mutex
-	surveys map[int64]cachedSurvey // surveys by id, for the response path
+	mu       sync.Mutex
+	surveys  map[int64]cachedSurvey // surveys by id, for the response path
+	settings cachedSettings         // the settings, for the response path
+}
+
+type cachedSettings struct {
+	at time.Time
+	fs waymark.FeedbackSettings
 }
 
 type cachedSurvey struct {
@@ -48,8 +54,9 @@ type cachedSurvey struct {
 	s  *waymark.Survey
 }
 
-// surveyTTL is how long the response path keeps a survey in memory; a
-// change made here is seen at once, one made on another server within it.
+// surveyTTL is how long the response path keeps a survey (and the
+// settings) in memory; a change made here is seen at once, one made on
+// another server within it.
 const surveyTTL = 5 * time.Second
 
 // New returns the service and subscribes it to the events its rules follow.
@@ -137,6 +144,7 @@ func (s *Service) SetSettings(ctx context.Context, fs waymark.FeedbackSettings) 
 	if err := fs.Validate(); err != nil {
 		return fs, err
 	}
+	defer s.forgetSettings()
 	return fs, s.store.Transact(ctx, func(ctx context.Context) error {
 		if err := s.store.SetFeedbackSettings(ctx, fs); err != nil {
 			return err
@@ -145,6 +153,32 @@ func (s *Service) SetSettings(ctx context.Context, fs waymark.FeedbackSettings) 
 			fmt.Sprintf("Contact frequency: %d per contact in %d days, %d per account in %d days; reminder after %d days",
 				fs.ContactMax, fs.ContactDays, fs.AccountMax, fs.AccountDays, fs.ReminderDays)))
 	})
+}
+
+// recentSettings returns the settings as the response path reads them:
+// kept in memory for surveyTTL.
+func (s *Service) recentSettings(ctx context.Context) (waymark.FeedbackSettings, error) {
+	now := time.Now()
+	s.mu.Lock()
+	c := s.settings
+	s.mu.Unlock()
+	if !c.at.IsZero() && now.Sub(c.at) < surveyTTL {
+		return c.fs, nil
+	}
+	fs, err := s.store.FeedbackSettings(ctx)
+	if err != nil {
+		return fs, err
+	}
+	s.mu.Lock()
+	s.settings = cachedSettings{at: now, fs: fs}
+	s.mu.Unlock()
+	return fs, nil
+}
+
+func (s *Service) forgetSettings() {
+	s.mu.Lock()
+	s.settings = cachedSettings{}
+	s.mu.Unlock()
 }
 
 // ---- Surveys ----

@@ -384,6 +384,19 @@ func TestPartialSaveResumeAndEditWindow(t *testing.T) {
 		if _, ok := r2.Answers["fix"]; ok {
 			t.Error("the answer to a question now hidden was kept")
 		}
+		// The response path keeps the settings in memory: a shorter edit
+		// window set here closes the response at once, and reopens it.
+		fs, err := w.fb.Settings(w.ctx)
+		must(t, err)
+		fs.EditWindowHours = 1
+		_, err = w.fb.SetSettings(w.ctx, fs)
+		must(t, err)
+		if _, err := w.fb.Respond(ctx, tok, raw(`{"nps":8}`), true); waymark.ErrorCode(err) != waymark.ECONFLICT {
+			t.Errorf("23 h after the submit with a 1-hour edit window: %v", err)
+		}
+		fs.EditWindowHours = 24
+		_, err = w.fb.SetSettings(w.ctx, fs)
+		must(t, err)
 		// Then it is closed.
 		w.setNow(w.now.Add(2 * time.Hour))
 		if _, err := w.fb.Respond(ctx, tok, raw(`{"nps":10}`), true); waymark.ErrorCode(err) != waymark.ECONFLICT {

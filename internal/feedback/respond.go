@@ -60,7 +60,8 @@ func (s *Service) invitationFor(ctx context.Context, token string) (*waymark.Inv
 	return inv, nil
 }
 
-// Open returns what a public token opens. It reads only (no writer).
+// Open returns what a public token opens. It only reads (in the transaction
+// ctx carries, if any: Respond reads in its write transaction).
 func (s *Service) Open(ctx context.Context, token string) (*Target, error) {
 	inv, err := s.invitationFor(ctx, token)
 	if waymark.ErrorCode(err) == waymark.ENOTFOUND && validTokenShape(token) {
@@ -99,7 +100,7 @@ func (s *Service) Open(ctx context.Context, token string) (*Target, error) {
 		return nil, err
 	}
 	if t.Response != nil && t.Response.SubmittedAt != nil {
-		fs, err := s.store.FeedbackSettings(ctx)
+		fs, err := s.recentSettings(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -120,29 +121,40 @@ const maxRetries = 3
 // the edit window (24 hours by default), then it is closed. Bad answers
 // are refused with the field named, and nothing is stored.
 //
-// Lookups and checks run before the one writer; inside it the response is
-// written only if it is still as read (or still absent), else everything
-// is computed again.
+// The token's invitation and its response are read in the write
+// transaction, as a case move reads its case: on SQLite every commit leaves
+// the readers' page cache cold, while the writer's stays warm
+// (docs/architecture.md). On PostgreSQL, two answers to one invitation at
+// once make the second compute again (waymark.ErrStale).
 func (s *Service) Respond(ctx context.Context, token string, answers map[string]json.RawMessage, complete bool) (*waymark.Response, error) {
+	if !validTokenShape(token) {
+		return nil, badToken()
+	}
 	for attempt := 0; ; attempt++ {
-		t, err := s.Open(ctx, token)
-		if err != nil {
-			return nil, err
-		}
 		var r *waymark.Response
-		if t.Link != nil {
-			r, err = s.respondLink(ctx, t, answers)
-		} else {
-			r, err = s.respondInvitation(ctx, t, answers, complete)
-		}
+		err := s.commit(ctx, func(ctx context.Context, rec *[]waymark.Event) error {
+			t, err := s.Open(ctx, token)
+			if err != nil {
+				return err
+			}
+			if t.Link != nil {
+				r, err = s.respondLink(ctx, rec, t, answers)
+			} else {
+				r, err = s.respondInvitation(ctx, rec, t, answers, complete)
+			}
+			return err
+		})
 		if errors.Is(err, waymark.ErrStale) && attempt < maxRetries {
 			continue
 		}
-		return r, err
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
 	}
 }
 
-func (s *Service) respondInvitation(ctx context.Context, t *Target, answers map[string]json.RawMessage, complete bool) (*waymark.Response, error) {
+func (s *Service) respondInvitation(ctx context.Context, rec *[]waymark.Event, t *Target, answers map[string]json.RawMessage, complete bool) (*waymark.Response, error) {
 	if t.Closed {
 		return nil, &waymark.Error{Code: waymark.ECONFLICT, Message: "This survey was answered and can no longer be changed. Thank you.",
 			Fields: []waymark.FieldError{{Field: "token", Message: "the response is closed"}}}
@@ -179,25 +191,19 @@ func (s *Service) respondInvitation(ctx context.Context, t *Target, answers map[
 		return nil, err
 	}
 	r.Answers, r.Score, r.Complete = clean, score, complete
-	err = s.commit(ctx, func(ctx context.Context, rec *[]waymark.Event) error {
-		if err := s.store.SaveResponse(ctx, r, prev, s.now(), t.Survey.TextAnswers(clean)); err != nil {
-			return err
-		}
-		switch {
-		case complete && !wasComplete:
-			return s.recordResponse(ctx, rec, waymark.ResponseCreated, r)
-		case complete:
-			return s.recordResponse(ctx, rec, waymark.ResponseUpdated, r)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.store.SaveResponse(ctx, r, prev, s.now(), t.Survey.TextAnswers(clean)); err != nil {
 		return nil, err
 	}
-	return r, nil
+	switch {
+	case complete && !wasComplete:
+		err = s.recordResponse(ctx, rec, waymark.ResponseCreated, r)
+	case complete:
+		err = s.recordResponse(ctx, rec, waymark.ResponseUpdated, r)
+	}
+	return r, err
 }
 
-func (s *Service) respondLink(ctx context.Context, t *Target, answers map[string]json.RawMessage) (*waymark.Response, error) {
+func (s *Service) respondLink(ctx context.Context, rec *[]waymark.Event, t *Target, answers map[string]json.RawMessage) (*waymark.Response, error) {
 	clean, score, err := t.Survey.CheckAnswers(answers, true)
 	if err != nil {
 		return nil, err
@@ -208,16 +214,10 @@ func (s *Service) respondLink(ctx context.Context, t *Target, answers map[string
 	r := &waymark.Response{SurveyID: l.SurveyID, LinkID: &lid, AccountID: l.AccountID, Weight: 1, JourneyID: l.JourneyID,
 		StageKey: l.StageKey, TouchpointID: l.TouchpointID, ScoreType: ptype, Score: score, Answers: clean,
 		Source: waymark.ResponseFromLink, Complete: true}
-	err = s.commit(ctx, func(ctx context.Context, rec *[]waymark.Event) error {
-		if err := s.store.SaveResponse(ctx, r, time.Time{}, s.now(), t.Survey.TextAnswers(clean)); err != nil {
-			return err
-		}
-		return s.recordResponse(ctx, rec, waymark.ResponseCreated, r)
-	})
-	if err != nil {
+	if err := s.store.SaveResponse(ctx, r, time.Time{}, s.now(), t.Survey.TextAnswers(clean)); err != nil {
 		return nil, err
 	}
-	return r, nil
+	return r, s.recordResponse(ctx, rec, waymark.ResponseCreated, r)
 }
 
 // responseNews is what a response event carries.
