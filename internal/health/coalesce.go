@@ -15,13 +15,23 @@ import (
 // not one per delivery, and no caller returns before its account's score
 // has seen its event: a delivery job whose recompute failed, or whose
 // process died waiting, is retried by the job queue.
+//
+// Under a steady stream of events rounds would run back to back, each
+// recomputing the same busy account again: gap is the least time from one
+// round's start to the next one's, so that a burst costs at most one round
+// per gap whatever its rate. A delivery after a quiet spell starts its
+// round at once. Each waiting delivery holds a job worker, so the gap is
+// kept short (health.go's roundGap; 250 ms with ten workers let the jobs
+// fall behind, BENCHMARKS.md).
 type coalescer struct {
 	run func(ctx context.Context, ids []int64) error
+	gap time.Duration
 
 	mu      sync.Mutex
 	asked   map[int64]bool
 	waiters []chan error
 	running bool
+	last    time.Time // the start of the last round
 }
 
 // roundTimeout bounds one round (it runs on its own, not in a caller's
@@ -59,6 +69,12 @@ func (c *coalescer) rounds() {
 			c.mu.Unlock()
 			return
 		}
+		if wait := c.gap - time.Since(c.last); wait > 0 {
+			c.mu.Unlock()
+			time.Sleep(wait) // more callers join this round meanwhile
+			continue
+		}
+		c.last = time.Now()
 		ids := slices.Sorted(maps.Keys(c.asked))
 		waiters := c.waiters
 		c.asked, c.waiters = map[int64]bool{}, nil

@@ -76,3 +76,42 @@ func TestCoalescerSharesTheNextRound(t *testing.T) {
 		t.Fatalf("rounds %s, want [[1] [1 10 11 12]]: the five callers share one round", got)
 	}
 }
+
+// TestCoalescerKeepsAGapBetweenRounds: two rounds asked one after the other
+// start at least the gap apart, and what is asked meanwhile joins the second.
+func TestCoalescerKeepsAGapBetweenRounds(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		starts []time.Time
+		rounds [][]int64
+	)
+	const gap = 150 * time.Millisecond
+	c := &coalescer{gap: gap, run: func(ctx context.Context, ids []int64) error {
+		mu.Lock()
+		starts = append(starts, time.Now())
+		rounds = append(rounds, ids)
+		mu.Unlock()
+		return nil
+	}}
+	ctx := context.Background()
+	if err := c.do(ctx, []int64{1}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range int64(3) {
+		wg.Go(func() {
+			if err := c.do(ctx, []int64{2 + i}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(starts) < 2 || starts[1].Sub(starts[0]) < gap {
+		t.Fatalf("round starts %v: want the second at least %v after the first", starts, gap)
+	}
+	if len(rounds) == 2 && fmt.Sprint(rounds[1]) != "[2 3 4]" {
+		t.Errorf("rounds %v: the callers asking during the gap share the second", rounds)
+	}
+}

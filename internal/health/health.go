@@ -81,7 +81,7 @@ func New(store Store, log *slog.Logger, loc *time.Location, bus Bus, live Notifi
 		loc = time.UTC
 	}
 	s := &Service{store: store, log: log, loc: loc, bus: bus, live: live, now: func() time.Time { return time.Now().UTC() }}
-	s.settle = &coalescer{run: func(ctx context.Context, ids []int64) error {
+	s.settle = &coalescer{gap: roundGap, run: func(ctx context.Context, ids []int64) error {
 		_, err := s.recompute(ctx, ids)
 		return err
 	}}
@@ -94,6 +94,11 @@ func (s *Service) SetQueue(q Enqueuer) { s.queue = q }
 
 // SetClock replaces the clock, for tests and the demo.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// roundGap is the least time between the starts of two recomputes of the
+// accounts events name (coalesce.go): under a stream of answers to one
+// account, its score is at most this much behind.
+const roundGap = 50 * time.Millisecond
 
 // InputEvents are the event types that can move an account's health; a
 // subscriber per type recomputes the account the event names. A case's
