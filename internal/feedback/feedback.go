@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/waymark/waymark"
@@ -39,25 +38,9 @@ type Service struct {
 
 	limits *limiter
 
-	mu       sync.Mutex
-	surveys  map[int64]cachedSurvey // surveys by id, for the response path
-	settings cachedSettings         // the settings, for the response path
+	surveys  recent[int64, *waymark.Survey]             // for the response path
+	settings recent[struct{}, waymark.FeedbackSettings] // for the response path
 }
-
-type cachedSettings struct {
-	at time.Time
-	fs waymark.FeedbackSettings
-}
-
-type cachedSurvey struct {
-	at time.Time
-	s  *waymark.Survey
-}
-
-// surveyTTL is how long the response path keeps a survey (and the
-// settings) in memory; a change made here is seen at once, one made on
-// another server within it.
-const surveyTTL = 5 * time.Second
 
 // New returns the service and subscribes it to the events its rules follow.
 func New(store Store, log *slog.Logger, cfg Config, bus Bus, live Notifier) *Service {
@@ -66,9 +49,8 @@ func New(store Store, log *slog.Logger, cfg Config, bus Bus, live Notifier) *Ser
 		cfg.BaseURL = "http://127.0.0.1:8080"
 	}
 	s := &Service{store: store, log: log, cfg: cfg, bus: bus, live: live,
-		now:     func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
-		limits:  newLimiter(cfg.PublicRateLimit),
-		surveys: map[int64]cachedSurvey{}}
+		now:    func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		limits: newLimiter(cfg.PublicRateLimit)}
 	bus.Subscribe("feedback.rules", s.onEvent, waymark.CaseStarted, waymark.CaseStageChanged, waymark.CaseCompletedEv,
 		waymark.IncidentResolvedEv, waymark.ActionResolved)
 	return s
@@ -144,7 +126,7 @@ func (s *Service) SetSettings(ctx context.Context, fs waymark.FeedbackSettings) 
 	if err := fs.Validate(); err != nil {
 		return fs, err
 	}
-	defer s.forgetSettings()
+	defer s.settings.forget(struct{}{})
 	return fs, s.store.Transact(ctx, func(ctx context.Context) error {
 		if err := s.store.SetFeedbackSettings(ctx, fs); err != nil {
 			return err
@@ -155,30 +137,9 @@ func (s *Service) SetSettings(ctx context.Context, fs waymark.FeedbackSettings) 
 	})
 }
 
-// recentSettings returns the settings as the response path reads them:
-// kept in memory for surveyTTL.
+// recentSettings returns the settings as the response path reads them.
 func (s *Service) recentSettings(ctx context.Context) (waymark.FeedbackSettings, error) {
-	now := time.Now()
-	s.mu.Lock()
-	c := s.settings
-	s.mu.Unlock()
-	if !c.at.IsZero() && now.Sub(c.at) < surveyTTL {
-		return c.fs, nil
-	}
-	fs, err := s.store.FeedbackSettings(ctx)
-	if err != nil {
-		return fs, err
-	}
-	s.mu.Lock()
-	s.settings = cachedSettings{at: now, fs: fs}
-	s.mu.Unlock()
-	return fs, nil
-}
-
-func (s *Service) forgetSettings() {
-	s.mu.Lock()
-	s.settings = cachedSettings{}
-	s.mu.Unlock()
+	return s.settings.get(struct{}{}, func() (waymark.FeedbackSettings, error) { return s.store.FeedbackSettings(ctx) })
 }
 
 // ---- Surveys ----
@@ -201,27 +162,7 @@ func (s *Service) Survey(ctx context.Context, id int64) (*waymark.Survey, error)
 
 // survey returns a survey for the response path, from memory when fresh.
 func (s *Service) survey(ctx context.Context, id int64) (*waymark.Survey, error) {
-	now := time.Now()
-	s.mu.Lock()
-	c, ok := s.surveys[id]
-	s.mu.Unlock()
-	if ok && now.Sub(c.at) < surveyTTL {
-		return c.s, nil
-	}
-	sv, err := s.store.Survey(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	s.surveys[id] = cachedSurvey{at: now, s: sv}
-	s.mu.Unlock()
-	return sv, nil
-}
-
-func (s *Service) forgetSurvey(id int64) {
-	s.mu.Lock()
-	delete(s.surveys, id)
-	s.mu.Unlock()
+	return s.surveys.get(id, func() (*waymark.Survey, error) { return s.store.Survey(ctx, id) })
 }
 
 // CreateSurvey validates and stores a new survey.
@@ -257,7 +198,7 @@ func (s *Service) ReplaceSurvey(ctx context.Context, id int64, sv *waymark.Surve
 		}
 		return s.store.AddAudit(ctx, waymark.NewAuditEntry(p, "updated", "survey", id, "Changed survey "+sv.Name))
 	})
-	s.forgetSurvey(id)
+	s.surveys.forget(id)
 	return err
 }
 
@@ -284,7 +225,7 @@ func (s *Service) ArchiveSurvey(ctx context.Context, id int64, archived bool) (*
 		}
 		return s.store.AddAudit(ctx, waymark.NewAuditEntry(p, action, "survey", id, strings.ToUpper(action[:1])+action[1:]+" survey "+sv.Name))
 	})
-	s.forgetSurvey(id)
+	s.surveys.forget(id)
 	return sv, err
 }
 
