@@ -17,13 +17,13 @@ import (
 const EventsChannel = "waymark_events"
 
 // AddEvent records an event in the transaction ctx carries (or a new one).
-// On PostgreSQL it also notifies every server, when the transaction commits.
+// On PostgreSQL every server is notified of it once that has committed.
 func (db *DB) AddEvent(ctx context.Context, ev *waymark.Event, data any) error {
 	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error { return tx.AddEvent(ctx, ev, data) })
 }
 
-// AddEvent records an event in the transaction. On PostgreSQL it also
-// notifies every server, when the transaction commits.
+// AddEvent records an event in the transaction. On PostgreSQL every server
+// is notified of it once the transaction has committed.
 func (tx *Tx) AddEvent(ctx context.Context, ev *waymark.Event, data any) error {
 	b, err := json.Marshal(data)
 	if err != nil {
@@ -42,9 +42,9 @@ func (tx *Tx) AddEvent(ctx context.Context, ev *waymark.Event, data any) error {
 		return err
 	}
 	if tx.db.IsPostgres() {
-		_, err = tx.Exec(ctx, `SELECT pg_notify(?, ?)`, EventsChannel, strconv.FormatInt(ev.ID, 10))
+		tx.notify = append(tx.notify, strconv.FormatInt(ev.ID, 10))
 	}
-	return err
+	return nil
 }
 
 // Events returns the recorded events of ids that exist, in the order of

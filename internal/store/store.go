@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -215,6 +216,9 @@ type Tx struct {
 	// gathered is what the writes in this transaction left for just
 	// before its commit (Gather).
 	gathered gathered
+	// notify holds the events recorded in a PostgreSQL transaction, to
+	// announce once it has committed (AddEvent).
+	notify []string
 }
 
 // SQL returns the underlying transaction (for enqueuing jobs in it).
@@ -308,6 +312,14 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	}
 	if err := stx.Commit(); err != nil {
 		return mapError(fmt.Errorf("commit: %w", err))
+	}
+	if len(t.notify) > 0 {
+		// After the commit, not in it: a NOTIFY in a transaction holds
+		// PostgreSQL's one notify lock through the commit's WAL flush, so
+		// that every change recording an event commits one at a time.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_notify($1, id) FROM unnest($2::text[]) AS id`, EventsChannel, t.notify); err != nil {
+			slog.Warn("announce events", "err", err) // the change stands; open pages miss a live update
+		}
 	}
 	return nil
 }
