@@ -1,9 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/waymark/waymark"
@@ -99,10 +103,65 @@ func (tx *Tx) addRollup(ctx context.Context, journeyID int64, track, stage, week
 			return err
 		}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO journey_rollup (journey_id, track, stage_key, week, kind, bucket, n, sum_days, on_time) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
-		ON CONFLICT (journey_id, track, stage_key, week, kind, bucket) DO UPDATE SET n = journey_rollup.n + 1, sum_days = journey_rollup.sum_days + excluded.sum_days, on_time = journey_rollup.on_time + excluded.on_time`,
-		journeyID, track, stage, week, kind, b, days, ot)
-	return err
+	// The count itself is added just before the commit (flushRollups).
+	if tx.gathered == nil {
+		tx.gathered = gathered{}
+	}
+	tx.gathered[rollupKey] = append(tx.gathered[rollupKey], rollupAdd{
+		key: rollupRow{journeyID, track, stage, week, kind, b}, days: days, onTime: ot})
+	return nil
+}
+
+// rollupKey gathers the rollup counts of a commit (store.DB.Gather).
+const rollupKey = "journey_rollup"
+
+// rollupRow names one row of journey_rollup.
+type rollupRow struct {
+	journeyID                int64
+	track, stage, week, kind string
+	bucket                   int
+}
+
+// rollupAdd is one count to add to a row.
+type rollupAdd struct {
+	key    rollupRow
+	days   float64
+	onTime int
+	n      int // in a sum: how many counts
+}
+
+// flushRollups adds a commit's rollup counts, one statement per row, in
+// one order. The rows are shared by every move of a journey in a week:
+// on PostgreSQL a move holds the lock of each row it counts in until it
+// commits, so counting at the end holds them the shortest, and the one
+// order keeps two commits from each waiting for the other. On SQLite a
+// group commit counts a row once for all its moves.
+func (db *DB) flushRollups(ctx context.Context, items []any) error {
+	sum := map[rollupRow]*rollupAdd{}
+	for _, it := range items {
+		a := it.(rollupAdd)
+		if s := sum[a.key]; s != nil {
+			s.days += a.days
+			s.onTime += a.onTime
+			s.n++
+			continue
+		}
+		sum[a.key] = &rollupAdd{key: a.key, days: a.days, onTime: a.onTime, n: 1}
+	}
+	rows := slices.SortedFunc(maps.Keys(sum), func(a, b rollupRow) int {
+		return cmp.Or(cmp.Compare(a.journeyID, b.journeyID), cmp.Compare(a.track, b.track), cmp.Compare(a.stage, b.stage),
+			cmp.Compare(a.week, b.week), cmp.Compare(a.kind, b.kind), cmp.Compare(a.bucket, b.bucket))
+	})
+	tx := txFrom(ctx)
+	for _, r := range rows {
+		a := sum[r]
+		if _, err := tx.Exec(ctx, `INSERT INTO journey_rollup (journey_id, track, stage_key, week, kind, bucket, n, sum_days, on_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (journey_id, track, stage_key, week, kind, bucket) DO UPDATE SET n = journey_rollup.n + excluded.n, sum_days = journey_rollup.sum_days + excluded.sum_days, on_time = journey_rollup.on_time + excluded.on_time`,
+			r.journeyID, r.track, r.stage, r.week, r.kind, r.bucket, a.n, a.days, a.onTime); err != nil {
+			return fmt.Errorf("journey rollup: %w", err)
+		}
+	}
+	return nil
 }
 
 // rollup counts a move in the weekly analytics rollups.

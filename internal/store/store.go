@@ -56,6 +56,7 @@ const pgConns = 16
 // "postgres://" URL. It does not migrate; call Migrate.
 func Open(ctx context.Context, rawURL string) (*DB, error) {
 	db := &DB{url: rawURL, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	db.BeforeCommit(rollupKey, db.flushRollups)
 	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
 		return db, db.openPostgres(ctx, rawURL)
 	}
