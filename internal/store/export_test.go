@@ -43,3 +43,9 @@ func Query(ctx context.Context, db *DB, query string) error {
 	}
 	return rows.Close()
 }
+
+// CountCancel counts, in the transaction, a case cancelled at stage of the
+// journey in the week of 30 November 2026 (a journey rollup), for tests.
+func CountCancel(ctx context.Context, tx *Tx, journeyID int64, stage string, onTime bool) error {
+	return tx.addRollup(ctx, journeyID, "standard", stage, "2026-11-30", rollCancel, 0, onTime)
+}
