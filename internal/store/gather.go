@@ -51,11 +51,16 @@ func (db *DB) Gather(ctx context.Context, key string, item any) error {
 	if _, ok := db.flushers.Load(key); !ok {
 		return fmt.Errorf("gather %s: nothing registered for it (BeforeCommit)", key)
 	}
+	tx.gather(key, item)
+	return nil
+}
+
+// gather leaves item under key in the transaction.
+func (tx *Tx) gather(key string, item any) {
 	if tx.gathered == nil {
 		tx.gathered = gathered{}
 	}
 	tx.gathered[key] = append(tx.gathered[key], item)
-	return nil
 }
 
 // flush hands what a transaction gathered to the registered functions, in

@@ -104,11 +104,7 @@ func (tx *Tx) addRollup(ctx context.Context, journeyID int64, track, stage, week
 		}
 	}
 	// The count itself is added just before the commit (flushRollups).
-	if tx.gathered == nil {
-		tx.gathered = gathered{}
-	}
-	tx.gathered[rollupKey] = append(tx.gathered[rollupKey], rollupAdd{
-		key: rollupRow{journeyID, track, stage, week, kind, b}, days: days, onTime: ot})
+	tx.gather(rollupKey, rollupAdd{key: rollupRow{journeyID, track, stage, week, kind, b}, days: days, onTime: ot})
 	return nil
 }
 
