@@ -14,12 +14,7 @@ import (
 // contacts file with a bad line, see the line and why, correct the file,
 // choose it again, confirm, and find the contacts on their account.
 func TestBrowserImport(t *testing.T) {
-	needBrowser(t)
-	const password = "a long enough password"
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
-	email := seedBrowserWorkspace(t, dbURL, password)
-	base := browserServer(t, dbURL, false)
-	ctx := newBrowser(t)
+	ctx, base, email := browserWorkspace(t)
 	watchConsole(t, ctx, "status of 422") // a file with bad lines is answered 422
 	step, text := browserSteps(t, ctx)
 
@@ -67,7 +62,7 @@ func TestBrowserImport(t *testing.T) {
 		chromedp.Navigate(base+"/login?next=%2Faccounts"),
 		chromedp.WaitVisible(chromedp.ID("email")),
 		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.SendKeys(chromedp.ID("password"), browserPassword),
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("accounts-table")))
 	shot("accounts")

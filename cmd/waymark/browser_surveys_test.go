@@ -16,12 +16,7 @@ import (
 // the field — in the language chosen above it, under the page's Content
 // Security Policy (nothing refused in the console).
 func TestBrowserSurveyBuilderPreviewFollowsTheForm(t *testing.T) {
-	needBrowser(t)
-	const password = "a long enough password"
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
-	email := seedBrowserWorkspace(t, dbURL, password)
-	base := browserServer(t, dbURL, false)
-	ctx := newBrowser(t)
+	ctx, base, email := browserWorkspace(t)
 	// A keystroke while a preview is on its way replaces that request
 	// (hx-sync="this:replace"), which htmx reports as an aborted request.
 	watchConsole(t, ctx, "htmx:sendAbort", "htmx:afterRequest")
@@ -38,7 +33,7 @@ func TestBrowserSurveyBuilderPreviewFollowsTheForm(t *testing.T) {
 	step("log in and open a new survey",
 		chromedp.Navigate(base+"/login"),
 		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.SendKeys(chromedp.ID("password"), browserPassword),
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("global-search")),
 		chromedp.Navigate(base+"/surveys/new"),
@@ -115,12 +110,7 @@ func TestBrowserSurveyBuilderPreviewFollowsTheForm(t *testing.T) {
 // TestBrowserEraseAContact: a manager erases a contact from their page:
 // the button, the page that says what goes and what stays, the result.
 func TestBrowserEraseAContact(t *testing.T) {
-	needBrowser(t)
-	const password = "a long enough password"
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
-	email := seedBrowserWorkspace(t, dbURL, password)
-	base := browserServer(t, dbURL, false)
-	ctx := newBrowser(t)
+	ctx, base, email := browserWorkspace(t)
 	watchConsole(t, ctx)
 	step, text := browserSteps(t, ctx)
 	shot := func(name string) {
@@ -138,7 +128,7 @@ func TestBrowserEraseAContact(t *testing.T) {
 	step("log in and find Carla",
 		chromedp.Navigate(base+"/login"),
 		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.SendKeys(chromedp.ID("password"), browserPassword),
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("global-search")),
 		chromedp.Navigate(base+"/search?q=Carla"),

@@ -181,15 +181,25 @@ func seedBrowserWorkspace(t *testing.T, dbURL, password string) string {
 	return me.Email
 }
 
+// browserPassword is the password of the user seedBrowserWorkspace makes.
+const browserPassword = "a long enough password"
+
+// browserWorkspace skips the test without a browser, else starts a server on
+// a fresh workspace (seedBrowserWorkspace) and a browser tab: the tab, the
+// server's URL and the email of the user to log in as (browserPassword).
+func browserWorkspace(t *testing.T) (ctx context.Context, base, email string) {
+	t.Helper()
+	needBrowser(t)
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
+	email = seedBrowserWorkspace(t, dbURL, browserPassword)
+	base = browserServer(t, dbURL, false)
+	return newBrowser(t), base, email
+}
+
 // TestBrowserLoginAndAccounts drives the real pages in headless Chromium:
 // log in, read and filter the accounts list, open an account, search, log out.
 func TestBrowserLoginAndAccounts(t *testing.T) {
-	needBrowser(t)
-	const password = "a long enough password"
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "waymark.db")
-	email := seedBrowserWorkspace(t, dbURL, password)
-	base := browserServer(t, dbURL, false)
-	ctx := newBrowser(t)
+	ctx, base, email := browserWorkspace(t)
 
 	step, text := browserSteps(t, ctx)
 	location := func() string {
@@ -253,7 +263,7 @@ func TestBrowserLoginAndAccounts(t *testing.T) {
 	}
 
 	step("log in",
-		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.SendKeys(chromedp.ID("password"), browserPassword),
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.ID("accounts-table")))
 	if got := location(); got != "/accounts" {
