@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/waymark/waymark"
+	"github.com/waymark/waymark/internal/recent"
 )
 
 // Config is what the service needs to know about the deployment.
@@ -38,9 +39,13 @@ type Service struct {
 
 	limits *limiter
 
-	surveys  recent[int64, *waymark.Survey]             // for the response path
-	settings recent[struct{}, waymark.FeedbackSettings] // for the response path
+	surveys  recent.Cache[int64, *waymark.Survey]             // for the response path
+	settings recent.Cache[struct{}, waymark.FeedbackSettings] // for the response path
 }
+
+// recentTTL is how long the response path keeps a survey and the settings
+// in memory.
+const recentTTL = 5 * time.Second
 
 // New returns the service and subscribes it to the events its rules follow.
 func New(store Store, log *slog.Logger, cfg Config, bus Bus, live Notifier) *Service {
@@ -49,8 +54,10 @@ func New(store Store, log *slog.Logger, cfg Config, bus Bus, live Notifier) *Ser
 		cfg.BaseURL = "http://127.0.0.1:8080"
 	}
 	s := &Service{store: store, log: log, cfg: cfg, bus: bus, live: live,
-		now:    func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
-		limits: newLimiter(cfg.PublicRateLimit)}
+		now:      func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		limits:   newLimiter(cfg.PublicRateLimit),
+		surveys:  recent.Cache[int64, *waymark.Survey]{TTL: recentTTL},
+		settings: recent.Cache[struct{}, waymark.FeedbackSettings]{TTL: recentTTL}}
 	bus.Subscribe("feedback.rules", s.onEvent, waymark.CaseStarted, waymark.CaseStageChanged, waymark.CaseCompletedEv,
 		waymark.IncidentResolvedEv, waymark.ActionResolved)
 	return s
@@ -126,7 +133,7 @@ func (s *Service) SetSettings(ctx context.Context, fs waymark.FeedbackSettings) 
 	if err := fs.Validate(); err != nil {
 		return fs, err
 	}
-	defer s.settings.forget(struct{}{})
+	defer s.settings.Forget(struct{}{})
 	return fs, s.store.Transact(ctx, func(ctx context.Context) error {
 		if err := s.store.SetFeedbackSettings(ctx, fs); err != nil {
 			return err
@@ -139,7 +146,7 @@ func (s *Service) SetSettings(ctx context.Context, fs waymark.FeedbackSettings) 
 
 // recentSettings returns the settings as the response path reads them.
 func (s *Service) recentSettings(ctx context.Context) (waymark.FeedbackSettings, error) {
-	return s.settings.get(struct{}{}, func() (waymark.FeedbackSettings, error) { return s.store.FeedbackSettings(ctx) })
+	return s.settings.Get(struct{}{}, func() (waymark.FeedbackSettings, error) { return s.store.FeedbackSettings(ctx) })
 }
 
 // ---- Surveys ----
@@ -162,7 +169,7 @@ func (s *Service) Survey(ctx context.Context, id int64) (*waymark.Survey, error)
 
 // survey returns a survey for the response path, from memory when fresh.
 func (s *Service) survey(ctx context.Context, id int64) (*waymark.Survey, error) {
-	return s.surveys.get(id, func() (*waymark.Survey, error) { return s.store.Survey(ctx, id) })
+	return s.surveys.Get(id, func() (*waymark.Survey, error) { return s.store.Survey(ctx, id) })
 }
 
 // CreateSurvey validates and stores a new survey.
@@ -198,7 +205,7 @@ func (s *Service) ReplaceSurvey(ctx context.Context, id int64, sv *waymark.Surve
 		}
 		return s.store.AddAudit(ctx, waymark.NewAuditEntry(p, "updated", "survey", id, "Changed survey "+sv.Name))
 	})
-	s.surveys.forget(id)
+	s.surveys.Forget(id)
 	return err
 }
 
@@ -225,7 +232,7 @@ func (s *Service) ArchiveSurvey(ctx context.Context, id int64, archived bool) (*
 		}
 		return s.store.AddAudit(ctx, waymark.NewAuditEntry(p, action, "survey", id, strings.ToUpper(action[:1])+action[1:]+" survey "+sv.Name))
 	})
-	s.surveys.forget(id)
+	s.surveys.Forget(id)
 	return sv, err
 }
 

@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/waymark/waymark"
 	"github.com/waymark/waymark/internal/jobs"
+	"github.com/waymark/waymark/internal/recent"
 )
 
 // Service is the only door to journeys and cases: the API, the UI, the
@@ -29,51 +29,14 @@ type Service struct {
 	queue  Enqueuer
 	now    func() time.Time
 
-	estimates estimateCache // the ETA's stage medians, per journey
+	estimates recent.Cache[int64, map[string]map[string]waymark.StageEstimate] // the ETA's stage medians, per journey
 }
 
 // estimateTTL is how long a journey's stage medians are kept in memory for
-// the ETA. A case completed here refreshes them at once; one completed on
-// another server is seen within this time.
+// the ETA: every case read and move shows one, and the medians change only
+// when a case completes. A case completed here refreshes them at once; one
+// completed on another server is seen within this time.
 const estimateTTL = 10 * time.Second
-
-// estimateCache keeps each journey's stage medians for a short while: every
-// case read and move shows an ETA, and the medians change only when a case
-// completes.
-type estimateCache struct {
-	mu sync.Mutex
-	m  map[int64]cachedEstimates
-}
-
-type cachedEstimates struct {
-	at  time.Time
-	est map[string]map[string]waymark.StageEstimate
-}
-
-func (c *estimateCache) get(journeyID int64, now time.Time) (map[string]map[string]waymark.StageEstimate, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[journeyID]
-	if !ok || now.Sub(e.at) > estimateTTL || now.Before(e.at) {
-		return nil, false
-	}
-	return e.est, true
-}
-
-func (c *estimateCache) put(journeyID int64, now time.Time, est map[string]map[string]waymark.StageEstimate) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[int64]cachedEstimates{}
-	}
-	c.m[journeyID] = cachedEstimates{at: now, est: est}
-}
-
-func (c *estimateCache) forget(journeyID int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, journeyID)
-}
 
 // New returns the service. Changes are recorded through events and pushed
 // to live pages through live (nil: none); call SetQueue before it starts
@@ -83,7 +46,8 @@ func New(store Store, log *slog.Logger, loc *time.Location, events Recorder, liv
 		loc = time.UTC
 	}
 	return &Service{store: store, log: log, loc: loc, events: events, live: live,
-		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+		now:       func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		estimates: recent.Cache[int64, map[string]map[string]waymark.StageEstimate]{TTL: estimateTTL}}
 }
 
 // SetQueue gives the service the queue it schedules SLA checks on (the
@@ -427,7 +391,7 @@ func (s *Service) Move(ctx context.Context, id int64, ev *waymark.CaseEvent, fro
 		if e.Type == waymark.EventComplete {
 			// New medians: forgotten once committed, so that no read of the
 			// old ones can be cached again after.
-			s.estimates.forget(c.JourneyID)
+			s.estimates.Forget(c.JourneyID)
 		}
 		*ev = e
 		return c, s.fillETA(ctx, c)
@@ -552,13 +516,11 @@ func (s *Service) fillETA(ctx context.Context, c *waymark.Case) error {
 func (s *Service) FillETA(ctx context.Context, cases []*waymark.Case) error {
 	now := s.now()
 	for _, c := range cases {
-		m, ok := s.estimates.get(c.JourneyID, time.Now())
-		if !ok {
-			var err error
-			if m, err = s.store.StageEstimates(ctx, c.JourneyID); err != nil {
-				return err
-			}
-			s.estimates.put(c.JourneyID, time.Now(), m)
+		m, err := s.estimates.Get(c.JourneyID, func() (map[string]map[string]waymark.StageEstimate, error) {
+			return s.store.StageEstimates(ctx, c.JourneyID)
+		})
+		if err != nil {
+			return err
 		}
 		c.ExpectedCompletion = c.ComputeETA(m[c.Track], now, s.loc)
 	}
