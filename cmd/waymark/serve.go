@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/waymark/waymark/internal/app"
 	"github.com/waymark/waymark/internal/demo"
 	"github.com/waymark/waymark/internal/httpapi"
@@ -157,6 +158,9 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, c serveConfig
 
 	metrics := httpapi.NewMetrics()
 	queue.RegisterMetrics(metrics.Registry)
+	if !db.IsPostgres() {
+		registerWriterMetrics(metrics.Registry, db)
+	}
 	api := httpapi.New(a, httpapi.WithBaseURL(c.BaseURL))
 	ui := web.New(a, web.Config{BaseURL: c.BaseURL})
 
@@ -234,3 +238,18 @@ func envInt(name string, def int) int {
 // compressedTypes are the answers serve gzips.
 var compressedTypes = []string{"text/html", "text/css", "text/javascript", "application/javascript",
 	"application/json", "application/problem+json", "image/svg+xml", "text/csv"}
+
+// registerWriterMetrics exports what SQLite's one writer does: its busy
+// time against the wall clock says whether it is what bounds the writes.
+func registerWriterMetrics(reg *prometheus.Registry, db *store.DB) {
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "waymark_sqlite_writer_busy_seconds_total", Help: "Time SQLite's writer spent running batches of writes, their commits included."},
+			func() float64 { return db.WriterStats().Busy.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "waymark_sqlite_writer_lock_wait_seconds_total", Help: "Of the writer's busy time, the time it waited to begin a batch while another connection (the job queue's) held SQLite's write lock."},
+			func() float64 { return db.WriterStats().LockWait.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "waymark_sqlite_writer_batches_total", Help: "Batches of writes SQLite's writer committed together."},
+			func() float64 { return float64(db.WriterStats().Batches) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "waymark_sqlite_writer_writes_total", Help: "Writes SQLite's writer ran, in all batches."},
+			func() float64 { return float64(db.WriterStats().Writes) }),
+	)
+}

@@ -162,6 +162,11 @@ type result struct {
 	drain    time.Duration // how long the jobs the run caused took to finish after it
 	p50, p99 time.Duration
 	bad      int // non-2xx answers and socket errors
+	// SQLite's writer during the wrk run (the jobs after it not counted):
+	// the share of the run it was busy, and its time per write.
+	writerBusy  float64
+	writerWait  float64 // the share of writerBusy spent waiting for SQLite's write lock
+	writerWrite time.Duration
 }
 
 func runDB(c config, tmp, name, dbURL string) error {
@@ -288,9 +293,21 @@ func runDB(c config, tmp, name, dbURL string) error {
 			if err != nil {
 				return err
 			}
+			w0 := scrapeWriter(base)
+			t0 := time.Now()
 			r, err := runWrk(c, c.duration, args)
 			if err != nil {
 				return err
+			}
+			if route != "bare" {
+				w1 := scrapeWriter(base)
+				if busy := w1.busy - w0.busy; busy > 0 {
+					r.writerBusy = busy / time.Since(t0).Seconds()
+					r.writerWait = (w1.wait - w0.wait) / busy
+					if n := w1.writes - w0.writes; n > 0 {
+						r.writerWrite = time.Duration(busy / n * float64(time.Second))
+					}
+				}
 			}
 			if route != "bare" {
 				// The work a request leaves to jobs is part of its cost:
@@ -372,11 +389,39 @@ func reportRefusals(base string) error {
 	return nil
 }
 
+// writerCounters are SQLite's writer's counters in the server's /metrics
+// (zero on PostgreSQL).
+type writerCounters struct{ busy, wait, writes float64 }
+
+var writerRe = regexp.MustCompile(`(?m)^waymark_sqlite_writer_(busy_seconds|lock_wait_seconds|writes)_total ([0-9.e+-]+)$`)
+
+func scrapeWriter(base string) writerCounters {
+	var w writerCounters
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		return w
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, m := range writerRe.FindAllStringSubmatch(string(b), -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		switch m[1] {
+		case "writes":
+			w.writes = v
+		case "lock_wait_seconds":
+			w.wait = v
+		default:
+			w.busy = v
+		}
+	}
+	return w
+}
+
 func report(name string, c config, results map[string][]result) {
 	bare := median(results["bare"], func(r result) float64 { return r.rps })
 	fmt.Printf("### %s\n\n", name)
-	fmt.Println("| route | req/s (runs) | median req/s | / bare handler | p50 | p99 | server CPU µs/req | jobs done after | non-2xx |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| route | req/s (runs) | median req/s | / bare handler | p50 | p99 | server CPU µs/req | writer busy (waiting for the lock) | writer µs/write | jobs done after | non-2xx |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	labels := map[string]string{
 		"bare":            "bare `net/http` handler (baseline)",
 		"post-account":    "`POST /api/v1/accounts`",
@@ -401,7 +446,12 @@ func report(name string, c config, results map[string][]result) {
 		p99 := time.Duration(median(rs, func(r result) float64 { return float64(r.p99) }))
 		cpu := time.Duration(median(rs, func(r result) float64 { return float64(r.cpu) }))
 		drain := time.Duration(median(rs, func(r result) float64 { return float64(r.drain) }))
-		fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %.0f | %.1f s | %d |\n", labels[route], strings.Join(each, " · "), m, ratio, fmtDur(p50), fmtDur(p99), float64(cpu)/float64(time.Microsecond), drain.Seconds(), bad)
+		busy, perWrite := "–", "–"
+		if b := median(rs, func(r result) float64 { return r.writerBusy }); b > 0 {
+			busy = fmt.Sprintf("%.0f %% (%.0f %%)", b*100, median(rs, func(r result) float64 { return r.writerWait })*100)
+			perWrite = fmt.Sprintf("%.0f", median(rs, func(r result) float64 { return float64(r.writerWrite) })/float64(time.Microsecond))
+		}
+		fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %.0f | %s | %s | %.1f s | %d |\n", labels[route], strings.Join(each, " · "), m, ratio, fmtDur(p50), fmtDur(p99), float64(cpu)/float64(time.Microsecond), busy, perWrite, drain.Seconds(), bad)
 	}
 	fmt.Println()
 }

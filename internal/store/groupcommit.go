@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // groupCommit serialises SQLite writes through one connection and lets the
@@ -24,6 +26,27 @@ type groupCommit struct {
 	// prepared once. (BEGIN and COMMIT are sent by the driver's Tx; they
 	// cannot be prepared through database/sql.)
 	savepoint, release, rollbackTo *sql.Stmt
+
+	// What the writer did, for /metrics (WriterStats).
+	busyNanos, beginNanos, batches, writes atomic.Int64
+}
+
+// WriterStats is what SQLite's one writer has done since the database was
+// opened: the time it spent running batches (the writes, the flush and
+// the commit), how many batches it committed and how many writes they held.
+type WriterStats struct {
+	Busy            time.Duration
+	LockWait        time.Duration // of Busy, waiting to begin while another connection (the job queue's) held the write lock
+	Batches, Writes int64
+}
+
+// WriterStats reports the SQLite writer's work; zero on PostgreSQL.
+func (db *DB) WriterStats() WriterStats {
+	g := db.commits
+	if g == nil {
+		return WriterStats{}
+	}
+	return WriterStats{Busy: time.Duration(g.busyNanos.Load()), LockWait: time.Duration(g.beginNanos.Load()), Batches: g.batches.Load(), Writes: g.writes.Load()}
 }
 
 type writeReq struct {
@@ -104,8 +127,15 @@ func (g *groupCommit) loop() {
 }
 
 func (g *groupCommit) run(batch []*writeReq) {
+	start := time.Now()
+	defer func() {
+		g.busyNanos.Add(int64(time.Since(start)))
+		g.batches.Add(1)
+		g.writes.Add(int64(len(batch)))
+	}()
 	errs := make([]error, len(batch))
 	tx, err := g.db.BeginTx(context.Background(), nil)
+	g.beginNanos.Add(int64(time.Since(start)))
 	if err != nil {
 		for _, r := range batch {
 			r.done <- fmt.Errorf("begin: %w", err)
