@@ -36,11 +36,12 @@ type DB struct {
 	read  *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool
 	pool  *pgxpool.Pool
 
-	commits    *groupCommit // SQLite only
-	flushers   sync.Map     // key → func(ctx, items []any) error (BeforeCommit)
-	stmts      sync.Map     // SQLite writer's prepared statements, by query
-	unprepared sync.Map     // queries to prepare between two batches
-	readStmts  stmtCache    // SQLite readers' prepared statements, by query
+	commits    *groupCommit  // SQLite only
+	ckpt       *checkpointer // SQLite only
+	flushers   sync.Map      // key → func(ctx, items []any) error (BeforeCommit)
+	stmts      sync.Map      // SQLite writer's prepared statements, by query
+	unprepared sync.Map      // queries to prepare between two batches
+	readStmts  stmtCache     // SQLite readers' prepared statements, by query
 
 	now func() time.Time
 }
@@ -76,7 +77,10 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	// page, 8 % of a case move's CPU, BENCHMARKS.md).
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_time_format=sqlite"
 	var err error
-	if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+	// wal_autocheckpoint(0): the checkpointer copies the log, at quiet
+	// moments, not the commit that crosses its size (checkpoint.go); the
+	// log, restarted after a checkpoint, is cut back to 64 MB.
+	if db.write, err = sql.Open("sqlite", base+"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)&_txlock=immediate"); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	db.write.SetMaxOpenConns(1)
@@ -100,7 +104,17 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	if err := db.write.PingContext(ctx); err != nil {
 		return fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db.commits = newGroupCommit(db.write, db.prepareNoted, func(stx *sql.Tx, g gathered) error {
+	ck, err := sql.Open("sqlite", base)
+	if err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	ck.SetMaxOpenConns(1)
+	db.ckpt = newCheckpointer(ck, path)
+	idle := func() {
+		db.prepareNoted()
+		db.ckpt.committed()
+	}
+	db.commits = newGroupCommit(db.write, idle, func(stx *sql.Tx, g gathered) error {
 		return db.flush(context.Background(), &Tx{tx: stx, d: db.dialect, db: db}, g)
 	})
 	return nil
@@ -137,6 +151,9 @@ func (db *DB) Close() error {
 		db.commits.close()
 	}
 	var errs []error
+	if db.ckpt != nil {
+		errs = append(errs, db.ckpt.close())
+	}
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())
 	}
@@ -440,7 +457,7 @@ func (db *DB) JobsSQL() (*sql.DB, error) {
 	if db.IsPostgres() {
 		return db.write, nil
 	}
-	j, err := sql.Open("sqlite", "file:"+db.path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate")
+	j, err := sql.Open("sqlite", "file:"+db.path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
