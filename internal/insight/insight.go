@@ -34,7 +34,7 @@ const (
 
 // Store is what the insight area needs from the database.
 type Store interface {
-	ApplyFeedbackRollup(ctx context.Context, responseID int64) error
+	ApplyFeedbackRollups(ctx context.Context, responseIDs []int64) error
 	FeedbackScoreCounts(ctx context.Context, q waymark.MetricQuery) ([]waymark.ScoreCount, error)
 	SurveyAccountScores(ctx context.Context, surveyID int64, from, to time.Time) ([]waymark.AccountScore, error)
 	DriverScores(ctx context.Context, from, to time.Time) ([]waymark.DriverScore, error)
@@ -113,16 +113,16 @@ func subjectID(ev *waymark.Event, field string) int64 {
 // onResponses adds the responses of a delivery to the rollups, in one
 // transaction.
 func (s *Service) onResponses(ctx context.Context, evs []*waymark.Event) error {
-	return s.store.Transact(ctx, func(ctx context.Context) error {
-		for _, ev := range evs {
-			if id := subjectID(ev, "response_id"); id != 0 {
-				if err := s.store.ApplyFeedbackRollup(ctx, id); err != nil {
-					return err
-				}
-			}
+	var ids []int64
+	for _, ev := range evs {
+		if id := subjectID(ev, "response_id"); id != 0 {
+			ids = append(ids, id)
 		}
+	}
+	if len(ids) == 0 {
 		return nil
-	})
+	}
+	return s.store.ApplyFeedbackRollups(ctx, ids)
 }
 
 // onResponseComments analyses the new comments of a delivery's responses

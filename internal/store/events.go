@@ -56,11 +56,7 @@ func (db *DB) Events(ctx context.Context, ids []int64) ([]*waymark.Event, error)
 		if err != nil {
 			return nil, err
 		}
-		q := `SELECT id, type, account_id, subject_id, payload, created_at FROM events WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`
-		if db.IsPostgres() {
-			q = `SELECT id, type, account_id, subject_id, payload, created_at FROM events WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint) ORDER BY id`
-		}
-		rows, err := db.query(ctx, q, string(list))
+		rows, err := db.query(ctx, `SELECT id, type, account_id, subject_id, payload, created_at FROM events WHERE id IN `+db.dialect.idList()+` ORDER BY id`, string(list))
 		if err != nil {
 			return nil, fmt.Errorf("events: %w", err)
 		}

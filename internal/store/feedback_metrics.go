@@ -1,10 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,12 +54,160 @@ func metricScoreType(t string) bool {
 	return false
 }
 
-// ApplyFeedbackRollup makes the rollups count response id as it is now:
-// once, with its latest score, or not at all when it is not complete (or
-// is gone). It is idempotent, so a delivery heard twice changes nothing.
-func (db *DB) ApplyFeedbackRollup(ctx context.Context, responseID int64) error {
+// ApplyFeedbackRollups makes the rollups count each response of ids as it
+// is now: once, with its latest score, or not at all when it is not
+// complete (or is gone). It is idempotent, so a delivery heard twice
+// changes nothing. The responses' changes are summed per rollup row first,
+// so a delivery of many answers to one survey writes each of the rows they
+// share once (in one order, so that PostgreSQL transactions doing the same
+// never wait on each other in a circle).
+func (db *DB) ApplyFeedbackRollups(ctx context.Context, ids []int64) error {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	return db.inTx(ctx, func(ctx context.Context, tx *Tx) error {
+		deltas := map[feedbackRollupRow]feedbackRollupDelta{}
+		var gone []int64
+		var added []int64
+		now := map[int64]*rollupContribution{}
+		for chunk := range slices.Chunk(ids, 500) {
+			list, err := json.Marshal(chunk)
+			if err != nil {
+				return err
+			}
+			current, err := tx.rollupContributions(ctx, string(list))
+			if err != nil {
+				return err
+			}
+			before, err := tx.appliedRollups(ctx, string(list))
+			if err != nil {
+				return err
+			}
+			for _, id := range chunk {
+				b, n := before[id], current[id]
+				if b.equal(n) {
+					continue
+				}
+				if b != nil {
+					b.addTo(deltas, -1)
+					gone = append(gone, id)
+				}
+				if n != nil {
+					n.addTo(deltas, 1)
+					now[id] = n
+					added = append(added, id)
+				}
+			}
+		}
+		rows := slices.SortedFunc(maps.Keys(deltas), feedbackRollupRow.compare)
+		negative := map[[3]string]bool{} // score type, month, day
+		for _, r := range rows {
+			d := deltas[r]
+			if d.n == 0 && d.w == 0 {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO feedback_rollup (score_type, dim, grain, period, key, score, n, w) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (score_type, dim, grain, period, key, score) DO UPDATE SET n = feedback_rollup.n + excluded.n, w = feedback_rollup.w + excluded.w`,
+				r.scoreType, r.dim, r.grain, r.period, r.key, r.score, d.n, d.w); err != nil {
+				return fmt.Errorf("feedback rollup: %w", err)
+			}
+			if d.n < 0 && r.grain == "d" {
+				negative[[3]string{r.scoreType, r.period[:7], r.period}] = true
+			}
+		}
+		for _, k := range slices.SortedFunc(maps.Keys(negative), func(a, b [3]string) int { return slices.Compare(a[:], b[:]) }) {
+			if _, err := tx.Exec(ctx, `DELETE FROM feedback_rollup WHERE score_type = ? AND n <= 0 AND period IN (?, ?)`, k[0], k[1], k[2]); err != nil {
+				return fmt.Errorf("feedback rollup: %w", err)
+			}
+		}
+		for chunk := range slices.Chunk(gone, 500) {
+			list, err := json.Marshal(chunk)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM feedback_rollup_applied WHERE response_id IN `+tx.d.idList(), string(list)); err != nil {
+				return fmt.Errorf("feedback rollup: %w", err)
+			}
+		}
+		for chunk := range slices.Chunk(added, 100) {
+			q := `INSERT INTO feedback_rollup_applied (response_id, score_type, score, weight, day, keys) VALUES ` + strings.Repeat(`(?, ?, ?, ?, ?, ?), `, len(chunk)-1) + `(?, ?, ?, ?, ?, ?)`
+			args := make([]any, 0, 6*len(chunk))
+			for _, id := range chunk {
+				n := now[id]
+				keys, _ := json.Marshal(n.keys)
+				args = append(args, id, n.scoreType, n.score, n.weight, n.day, string(keys))
+			}
+			if _, err := tx.tx.ExecContext(ctx, tx.d.rebind(q), args...); err != nil {
+				return fmt.Errorf("feedback rollup: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// feedbackRollupRow is one row of feedback_rollup, without its counts.
+type feedbackRollupRow struct {
+	scoreType, dim, grain, period, key string
+	score                              int
+}
+
+func (a feedbackRollupRow) compare(b feedbackRollupRow) int {
+	if c := cmp.Compare(a.scoreType, b.scoreType); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.dim, b.dim); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.grain, b.grain); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.period, b.period); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.score, b.score)
+}
+
+// feedbackRollupDelta is what a batch adds to one rollup row.
+type feedbackRollupDelta struct {
+	n int
+	w float64
+}
+
+// addTo adds (sign 1) or takes away (sign −1) the response's counts, in
+// its month and its day, to deltas.
+func (c *rollupContribution) addTo(deltas map[feedbackRollupRow]feedbackRollupDelta, sign int) {
+	for _, dim := range rollupDims {
+		key, ok := c.keys[dim]
+		if !ok {
+			continue
+		}
+		for _, p := range [][2]string{{"m", c.day[:7]}, {"d", c.day}} {
+			r := feedbackRollupRow{scoreType: c.scoreType, dim: dim, grain: p[0], period: p[1], key: key, score: c.score}
+			d := deltas[r]
+			d.n += sign
+			d.w += float64(sign) * c.weight
+			deltas[r] = d
+		}
+	}
+}
+
+// rollupContributions reads what the responses of list (a JSON array of
+// ids) add to the rollups now; a response that adds nothing (not complete,
+// no score) is absent.
+func (tx *Tx) rollupContributions(ctx context.Context, list string) (map[int64]*rollupContribution, error) {
+	rows, err := tx.Query(ctx, `SELECT r.id, r.complete, r.score_type, r.score, r.weight, r.created_at, r.persona_id, r.journey_id, r.stage_key, r.touchpoint_id, a.segment, a.tier
+		FROM responses r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id IN `+tx.d.idList(), list)
+	if err != nil {
+		return nil, fmt.Errorf("read responses: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]*rollupContribution{}
+	for rows.Next() {
 		var (
+			id                      int64
 			complete                bool
 			scoreType, stage, tp    string
 			score, persona, journey sql.NullInt64
@@ -64,56 +215,29 @@ func (db *DB) ApplyFeedbackRollup(ctx context.Context, responseID int64) error {
 			created                 time.Time
 			segment, tier           sql.NullString
 		)
-		err := tx.QueryRow(ctx, `SELECT r.complete, r.score_type, r.score, r.weight, r.created_at, r.persona_id, r.journey_id, r.stage_key, r.touchpoint_id, a.segment, a.tier
-			FROM responses r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?`, responseID).
-			Scan(&complete, &scoreType, &score, &weight, &created, &persona, &journey, &stage, &tp, &segment, &tier)
-		var now *rollupContribution
-		switch {
-		case err == sql.ErrNoRows:
-		case err != nil:
-			return fmt.Errorf("read response %d: %w", responseID, err)
-		case complete && score.Valid && metricScoreType(scoreType):
-			now = &rollupContribution{scoreType: scoreType, score: int(score.Int64), weight: weight, day: created.UTC().Format(time.DateOnly),
-				keys: map[string]string{
-					waymark.DimAll:     "",
-					waymark.DimPersona: idKey(persona),
-					waymark.DimSegment: segment.String,
-					waymark.DimTier:    tier.String,
-					waymark.DimJourney: idKey(journey),
-				}}
-			if journey.Valid && stage != "" {
-				now.keys[waymark.DimStage] = idKey(journey) + ":" + stage
-			}
-			if journey.Valid && tp != "" {
-				now.keys[waymark.DimTouchpoint] = idKey(journey) + ":" + tp
-			}
+		if err := rows.Scan(&id, &complete, &scoreType, &score, &weight, &created, &persona, &journey, &stage, &tp, &segment, &tier); err != nil {
+			return nil, fmt.Errorf("read responses: %w", err)
 		}
-		before, err := tx.appliedRollup(ctx, responseID)
-		if err != nil {
-			return err
+		if !complete || !score.Valid || !metricScoreType(scoreType) {
+			continue
 		}
-		if before.equal(now) {
-			return nil
+		c := &rollupContribution{scoreType: scoreType, score: int(score.Int64), weight: weight, day: created.UTC().Format(time.DateOnly),
+			keys: map[string]string{
+				waymark.DimAll:     "",
+				waymark.DimPersona: idKey(persona),
+				waymark.DimSegment: segment.String,
+				waymark.DimTier:    tier.String,
+				waymark.DimJourney: idKey(journey),
+			}}
+		if journey.Valid && stage != "" {
+			c.keys[waymark.DimStage] = idKey(journey) + ":" + stage
 		}
-		if before != nil {
-			if err := tx.addContribution(ctx, before, -1); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `DELETE FROM feedback_rollup_applied WHERE response_id = ?`, responseID); err != nil {
-				return err
-			}
+		if journey.Valid && tp != "" {
+			c.keys[waymark.DimTouchpoint] = idKey(journey) + ":" + tp
 		}
-		if now == nil {
-			return nil
-		}
-		if err := tx.addContribution(ctx, now, 1); err != nil {
-			return err
-		}
-		keys, _ := json.Marshal(now.keys)
-		_, err = tx.Exec(ctx, `INSERT INTO feedback_rollup_applied (response_id, score_type, score, weight, day, keys) VALUES (?, ?, ?, ?, ?, ?)`,
-			responseID, now.scoreType, now.score, now.weight, now.day, string(keys))
-		return err
-	})
+		out[id] = c
+	}
+	return out, rows.Err()
 }
 
 func idKey(n sql.NullInt64) string {
@@ -123,54 +247,37 @@ func idKey(n sql.NullInt64) string {
 	return strconv.FormatInt(n.Int64, 10)
 }
 
-func (tx *Tx) appliedRollup(ctx context.Context, responseID int64) (*rollupContribution, error) {
-	var (
-		c    rollupContribution
-		keys string
-	)
-	err := tx.QueryRow(ctx, `SELECT score_type, score, weight, day, keys FROM feedback_rollup_applied WHERE response_id = ?`, responseID).
-		Scan(&c.scoreType, &c.score, &c.weight, &c.day, &keys)
-	if err == sql.ErrNoRows {
-		return nil, nil
-	}
+// appliedRollups reads what the responses of list (a JSON array of ids)
+// were last counted as.
+func (tx *Tx) appliedRollups(ctx context.Context, list string) (map[int64]*rollupContribution, error) {
+	rows, err := tx.Query(ctx, `SELECT response_id, score_type, score, weight, day, keys FROM feedback_rollup_applied WHERE response_id IN `+tx.d.idList(), list)
 	if err != nil {
-		return nil, fmt.Errorf("read rollup of response %d: %w", responseID, err)
+		return nil, fmt.Errorf("read applied rollups: %w", err)
 	}
-	var raw map[string]*string
-	if err := json.Unmarshal([]byte(keys), &raw); err != nil {
-		return nil, fmt.Errorf("read rollup of response %d: %w", responseID, err)
-	}
-	c.keys = map[string]string{}
-	for k, v := range raw {
-		if v != nil {
-			c.keys[k] = *v
+	defer rows.Close()
+	out := map[int64]*rollupContribution{}
+	for rows.Next() {
+		var (
+			id   int64
+			c    rollupContribution
+			keys string
+		)
+		if err := rows.Scan(&id, &c.scoreType, &c.score, &c.weight, &c.day, &keys); err != nil {
+			return nil, fmt.Errorf("read applied rollups: %w", err)
 		}
-	}
-	return &c, nil
-}
-
-// addContribution adds (sign 1) or takes away (sign −1) a response's
-// counts, in its month and its day.
-func (tx *Tx) addContribution(ctx context.Context, c *rollupContribution, sign int) error {
-	for _, dim := range rollupDims {
-		key, ok := c.keys[dim]
-		if !ok {
-			continue
+		var raw map[string]*string
+		if err := json.Unmarshal([]byte(keys), &raw); err != nil {
+			return nil, fmt.Errorf("read rollup of response %d: %w", id, err)
 		}
-		for _, p := range [][2]string{{"m", c.day[:7]}, {"d", c.day}} {
-			if _, err := tx.Exec(ctx, `INSERT INTO feedback_rollup (score_type, dim, grain, period, key, score, n, w) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (score_type, dim, grain, period, key, score) DO UPDATE SET n = feedback_rollup.n + excluded.n, w = feedback_rollup.w + excluded.w`,
-				c.scoreType, dim, p[0], p[1], key, c.score, sign, float64(sign)*c.weight); err != nil {
-				return fmt.Errorf("feedback rollup: %w", err)
+		c.keys = map[string]string{}
+		for k, v := range raw {
+			if v != nil {
+				c.keys[k] = *v
 			}
 		}
+		out[id] = &c
 	}
-	if sign < 0 {
-		if _, err := tx.Exec(ctx, `DELETE FROM feedback_rollup WHERE score_type = ? AND n <= 0 AND period IN (?, ?)`, c.scoreType, c.day[:7], c.day); err != nil {
-			return fmt.Errorf("feedback rollup: %w", err)
-		}
-	}
-	return nil
+	return out, rows.Err()
 }
 
 // RebuildFeedbackRollup counts every complete response in the rollups

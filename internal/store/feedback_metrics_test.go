@@ -95,10 +95,14 @@ func TestFeedbackRollupMatchesResponses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, id := range ids { // as the subscriber does, one by one
-			if err := db.ApplyFeedbackRollup(ctx, id); err != nil {
+		// The first half one by one, the rest as one delivery's batch.
+		for _, id := range ids[:len(ids)/2] {
+			if err := db.ApplyFeedbackRollups(ctx, []int64{id}); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := db.ApplyFeedbackRollups(ctx, ids[len(ids)/2:]); err != nil {
+			t.Fatal(err)
 		}
 		check := func(stage string) {
 			t.Helper()
@@ -138,9 +142,12 @@ func TestFeedbackRollupMatchesResponses(t *testing.T) {
 		check("applied")
 		// Heard twice: nothing changes.
 		for _, id := range ids[:50] {
-			if err := db.ApplyFeedbackRollup(ctx, id); err != nil {
+			if err := db.ApplyFeedbackRollups(ctx, []int64{id}); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := db.ApplyFeedbackRollups(ctx, append(ids[40:90:90], ids[40:60]...)); err != nil { // a batch naming some twice
+			t.Fatal(err)
 		}
 		check("applied twice")
 		// Edited (a new score, completed, a partial one reopened): counted
@@ -158,20 +165,16 @@ func TestFeedbackRollupMatchesResponses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, id := range ids[:3] {
-			if err := db.ApplyFeedbackRollup(ctx, id); err != nil {
-				t.Fatal(err)
-			}
+		if err := db.ApplyFeedbackRollups(ctx, ids[:10]); err != nil { // three edited, seven not
+			t.Fatal(err)
 		}
 		check("edited")
 		if err := db.RebuildFeedbackRollup(ctx); err != nil {
 			t.Fatal(err)
 		}
 		check("rebuilt")
-		for _, id := range ids[:20] {
-			if err := db.ApplyFeedbackRollup(ctx, id); err != nil {
-				t.Fatal(err)
-			}
+		if err := db.ApplyFeedbackRollups(ctx, ids[:20]); err != nil {
+			t.Fatal(err)
 		}
 		check("applied after rebuild")
 	})
