@@ -244,6 +244,7 @@ func (tx *Tx) SQL() *sql.Tx { return tx.tx }
 
 // Exec runs a statement.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.runToEnd(ctx)
 	if st := tx.db.stmt(query); st != nil {
 		return tx.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -252,6 +253,7 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // Query runs a query.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.runToEnd(ctx)
 	if st := tx.db.stmt(query); st != nil {
 		return tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -260,10 +262,23 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // QueryRow runs a query that returns at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = tx.runToEnd(ctx)
 	if st := tx.db.stmt(query); st != nil {
 		return tx.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return tx.tx.QueryRowContext(ctx, tx.d.rebind(query), args...)
+}
+
+// runToEnd drops the cancellation of ctx on SQLite, where a write, once
+// SQLite's one writer has begun it, runs to its end (a request that goes
+// away before its turn is skipped, see groupCommit.run): a cancellable
+// context makes database/sql and the driver start a goroutine for each
+// statement to watch it (4 % of a case move's CPU).
+func (tx *Tx) runToEnd(ctx context.Context) context.Context {
+	if tx.db.commits == nil || ctx.Done() == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
 }
 
 // stmt returns the SQLite writer's prepared statement for query, or nil
