@@ -77,10 +77,13 @@ func TestDemoFeedbackTellsTheMapsStory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The three most important stages in the quadrant to act on
+		// (important and performing badly): a stage that matters but does
+		// well (signing, some days of the year) is not one of them.
 		top := map[string]bool{}
 		acts := 0
 		for _, dr := range d.Drivers {
-			if len(top) < 3 && dr.TouchpointID == "" && !dr.SmallSample {
+			if len(top) < 3 && dr.TouchpointID == "" && !dr.SmallSample && dr.ActHere {
 				top[dr.StageKey] = true
 			}
 			if dr.ActHere {
@@ -88,7 +91,7 @@ func TestDemoFeedbackTellsTheMapsStory(t *testing.T) {
 			}
 		}
 		if !top["credit-review"] || !top["legal-docs"] || acts == 0 || d.Accounts < 30 {
-			t.Errorf("key drivers %+v over %d accounts: want the credit review and legal documents among the most important, something to act on", d.Drivers, d.Accounts)
+			t.Errorf("key drivers %+v over %d accounts: want the credit review and legal documents among the three most important to act on", d.Drivers, d.Accounts)
 		}
 
 		phrases, err := svc.NegativePhrases(ctx, p)
