@@ -251,5 +251,16 @@ func registerWriterMetrics(reg *prometheus.Registry, db *store.DB) {
 			func() float64 { return float64(db.WriterStats().Batches) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "waymark_sqlite_writer_writes_total", Help: "Writes SQLite's writer ran, in all batches."},
 			func() float64 { return float64(db.WriterStats().Writes) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "waymark_sqlite_checkpoints_total", Help: "Checkpoints run (the write-ahead log copied into the database file)."},
+			func() float64 { return float64(db.WriterStats().Checkpoints) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "waymark_sqlite_checkpoint_seconds_total", Help: "Time the checkpoints took."},
+			func() float64 { return db.WriterStats().CheckpointTime.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "waymark_sqlite_checkpoint_pending", Help: "1 while commits wait for a checkpoint (the next pause in the writes) or one runs."},
+			func() float64 {
+				if db.WriterStats().CheckpointPending {
+					return 1
+				}
+				return 0
+			}),
 	)
 }

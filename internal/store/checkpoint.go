@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,10 @@ type checkpointer struct {
 
 	quiet, maxDelay time.Duration
 	maxLog          int64
+
+	// For WriterStats: commits told, the count of them when the last
+	// complete checkpoint began, checkpoints run and their time.
+	commits, copied, runs, nanos atomic.Int64
 }
 
 // When a checkpoint runs: after this pause in the writes, or this long
@@ -51,6 +56,11 @@ func newCheckpointer(db *sql.DB, path string) *checkpointer {
 
 // committed tells the checkpointer that the log has grown; it never blocks.
 func (c *checkpointer) committed() {
+	c.commits.Add(1)
+	c.poke()
+}
+
+func (c *checkpointer) poke() {
 	select {
 	case c.kick <- struct{}{}:
 	default:
@@ -84,9 +94,17 @@ func (c *checkpointer) loop() {
 				return
 			}
 		}
-		c.checkpoint("PASSIVE")
+		upTo := c.commits.Load()
+		if c.checkpoint("PASSIVE") {
+			c.copied.Store(upTo)
+		} else {
+			c.poke() // readers held some of the log back: again after a pause
+		}
 	}
 }
+
+// pending reports whether commits wait for a checkpoint, or one is running.
+func (c *checkpointer) pending() bool { return c.commits.Load() != c.copied.Load() }
 
 func (c *checkpointer) logSize() int64 {
 	fi, err := os.Stat(c.wal)
@@ -96,12 +114,21 @@ func (c *checkpointer) logSize() int64 {
 	return fi.Size()
 }
 
-func (c *checkpointer) checkpoint(mode string) {
+// checkpoint runs one and reports whether it copied the whole log.
+func (c *checkpointer) checkpoint(mode string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := c.db.ExecContext(ctx, "PRAGMA wal_checkpoint("+mode+")"); err != nil {
+	start := time.Now()
+	defer func() {
+		c.runs.Add(1)
+		c.nanos.Add(int64(time.Since(start)))
+	}()
+	var busy, log, copied int
+	if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied); err != nil {
 		slog.Warn("sqlite checkpoint", "mode", mode, "err", err)
+		return false
 	}
+	return busy == 0 && copied >= log
 }
 
 // close stops the loop and copies what the log still holds, leaving it

@@ -93,6 +93,20 @@ func TestCheckpointer(t *testing.T) {
 			if got != tc.want {
 				t.Fatalf("rows in the database file: %v, want %v", got, tc.want)
 			}
+			// What /metrics reports: no checkpoint yet and commits waiting
+			// for one; or, after a pause, none waiting.
+			st := db.WriterStats()
+			if !tc.want && (st.Checkpoints != 0 || !st.CheckpointPending) {
+				t.Fatalf("%+v, want no checkpoint and commits pending", st)
+			}
+			if tc.pause {
+				for start := time.Now(); st.CheckpointPending && time.Since(start) < 10*time.Second; st = db.WriterStats() {
+					time.Sleep(10 * time.Millisecond)
+				}
+				if st.CheckpointPending || st.Checkpoints == 0 || st.CheckpointTime <= 0 {
+					t.Fatalf("%+v, want checkpoints run and none pending", st)
+				}
+			}
 			if err := db.Close(); err != nil {
 				t.Fatal(err)
 			}

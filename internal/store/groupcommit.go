@@ -38,6 +38,11 @@ type WriterStats struct {
 	Busy            time.Duration
 	LockWait        time.Duration // of Busy, waiting to begin while another connection (the job queue's) held the write lock
 	Batches, Writes int64
+	// The checkpoints (checkpoint.go): how many ran, their time, and
+	// whether commits wait for one (or one is running).
+	Checkpoints       int64
+	CheckpointTime    time.Duration
+	CheckpointPending bool
 }
 
 // WriterStats reports the SQLite writer's work; zero on PostgreSQL.
@@ -46,7 +51,8 @@ func (db *DB) WriterStats() WriterStats {
 	if g == nil {
 		return WriterStats{}
 	}
-	return WriterStats{Busy: time.Duration(g.busyNanos.Load()), LockWait: time.Duration(g.beginNanos.Load()), Batches: g.batches.Load(), Writes: g.writes.Load()}
+	return WriterStats{Busy: time.Duration(g.busyNanos.Load()), LockWait: time.Duration(g.beginNanos.Load()), Batches: g.batches.Load(), Writes: g.writes.Load(),
+		Checkpoints: db.ckpt.runs.Load(), CheckpointTime: time.Duration(db.ckpt.nanos.Load()), CheckpointPending: db.ckpt.pending()}
 }
 
 type writeReq struct {
