@@ -131,8 +131,10 @@ func (c *checkpointer) checkpoint(mode string) bool {
 	return busy == 0 && copied >= log
 }
 
-// close stops the loop and copies what the log still holds, leaving it
-// empty (TRUNCATE), then closes the connection.
+// close stops the loop, copies what the log still holds (PASSIVE: another
+// process using the database, a server beside a command, is not made to
+// wait) and closes the connection. The last connection to close deletes
+// the log.
 func (c *checkpointer) close() error {
 	select {
 	case <-c.closed:
@@ -141,6 +143,6 @@ func (c *checkpointer) close() error {
 	}
 	close(c.closed)
 	c.wg.Wait()
-	c.checkpoint("TRUNCATE")
+	c.checkpoint("PASSIVE")
 	return c.db.Close()
 }

@@ -110,7 +110,7 @@ func TestCheckpointer(t *testing.T) {
 			if err := db.Close(); err != nil {
 				t.Fatal(err)
 			}
-			// Closing copies the rest and empties the log.
+			// Closing copies the rest; the last connection deletes the log.
 			if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() != 0 {
 				t.Fatalf("log of %d bytes left after closing", fi.Size())
 			}
