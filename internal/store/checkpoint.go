@@ -95,7 +95,7 @@ func (c *checkpointer) loop() {
 			}
 		}
 		upTo := c.commits.Load()
-		if c.checkpoint("PASSIVE") {
+		if c.checkpoint() {
 			c.copied.Store(upTo)
 		} else {
 			c.poke() // readers held some of the log back: again after a pause
@@ -114,8 +114,9 @@ func (c *checkpointer) logSize() int64 {
 	return fi.Size()
 }
 
-// checkpoint runs one and reports whether it copied the whole log.
-func (c *checkpointer) checkpoint(mode string) bool {
+// checkpoint runs a PASSIVE checkpoint (it takes no lock a writer or a
+// reader waits for) and reports whether it copied the whole log.
+func (c *checkpointer) checkpoint() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -124,8 +125,8 @@ func (c *checkpointer) checkpoint(mode string) bool {
 		c.nanos.Add(int64(time.Since(start)))
 	}()
 	var busy, log, copied int
-	if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied); err != nil {
-		slog.Warn("sqlite checkpoint", "mode", mode, "err", err)
+	if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &copied); err != nil {
+		slog.Warn("sqlite checkpoint", "err", err)
 		return false
 	}
 	return busy == 0 && copied >= log
@@ -143,6 +144,6 @@ func (c *checkpointer) close() error {
 	}
 	close(c.closed)
 	c.wg.Wait()
-	c.checkpoint("PASSIVE")
+	c.checkpoint()
 	return c.db.Close()
 }

@@ -152,22 +152,8 @@ type feedbackRollupRow struct {
 }
 
 func (a feedbackRollupRow) compare(b feedbackRollupRow) int {
-	if c := cmp.Compare(a.scoreType, b.scoreType); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.dim, b.dim); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.grain, b.grain); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.period, b.period); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.key, b.key); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.score, b.score)
+	return cmp.Or(cmp.Compare(a.scoreType, b.scoreType), cmp.Compare(a.dim, b.dim), cmp.Compare(a.grain, b.grain),
+		cmp.Compare(a.period, b.period), cmp.Compare(a.key, b.key), cmp.Compare(a.score, b.score))
 }
 
 // feedbackRollupDelta is what a batch adds to one rollup row.
